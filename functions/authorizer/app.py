@@ -1,0 +1,3 @@
+from kycgate.core.authorizer import handler
+
+__all__ = ["handler"]

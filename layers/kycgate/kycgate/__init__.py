@@ -1,0 +1,1 @@
+"""kycgate: multi-tenant KYC and compliance backend."""

@@ -1,0 +1,91 @@
+"""`kycgate` command: local server, tenants and keys (admin actions are CLI-only, never HTTP)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from kycgate.local import serve
+
+    serve(host=args.host, port=args.port)
+    return 0
+
+
+def _tenants_create(args: argparse.Namespace) -> int:
+    from kycgate.core.tenants import create_key, create_tenant
+
+    tenant = create_tenant(args.name)
+    issued = create_key(tenant.tenant_id)
+    print(json.dumps({"tenant_id": tenant.tenant_id, "key_id": issued.key_id, "api_key": issued.api_key}))
+    return 0
+
+
+def _keys_create(args: argparse.Namespace) -> int:
+    from kycgate.core.tenants import create_key
+
+    try:
+        issued = create_key(args.tenant_id)
+    except LookupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps({"tenant_id": issued.tenant_id, "key_id": issued.key_id, "api_key": issued.api_key}))
+    return 0
+
+
+def _keys_revoke(args: argparse.Namespace) -> int:
+    from kycgate.core.tenants import revoke_key
+
+    if not revoke_key(args.tenant_id, args.key_id):
+        print(f"error: tenant {args.tenant_id} has no active key {args.key_id}", file=sys.stderr)
+        return 2
+    print(json.dumps({"tenant_id": args.tenant_id, "key_id": args.key_id, "status": "revoked"}))
+    return 0
+
+
+def _openapi(_args: argparse.Namespace) -> int:
+    from kycgate.app import create_app
+
+    print(json.dumps(create_app().openapi(), indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kycgate", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the whole service locally (in-memory AWS)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(run=_serve)
+
+    tenants = sub.add_parser("tenants", help="manage tenants").add_subparsers(dest="action", required=True)
+    create = tenants.add_parser("create", help="create a tenant and its first API key")
+    create.add_argument("name")
+    create.set_defaults(run=_tenants_create)
+
+    keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="action", required=True)
+    key_create = keys.add_parser("create", help="issue a new API key (printed once)")
+    key_create.add_argument("tenant_id")
+    key_create.set_defaults(run=_keys_create)
+    key_revoke = keys.add_parser("revoke", help="revoke an API key")
+    key_revoke.add_argument("tenant_id")
+    key_revoke.add_argument("key_id")
+    key_revoke.set_defaults(run=_keys_revoke)
+
+    openapi = sub.add_parser("openapi", help="print the OpenAPI document")
+    openapi.set_defaults(run=_openapi)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
+    return run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

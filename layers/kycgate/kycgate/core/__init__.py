@@ -1,0 +1,1 @@
+"""Shared core: settings, errors, auth, ids, clock, AWS access, images."""

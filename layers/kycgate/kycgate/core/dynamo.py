@@ -1,0 +1,92 @@
+"""DynamoDB access shared by every store: table names, (de)serialisation, conditional-write helpers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from kycgate.core import aws, clock
+from kycgate.core.settings import get_settings
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def ddb() -> Any:
+    return aws.client("dynamodb")
+
+
+def records_table() -> str:
+    return get_settings().records_table
+
+
+def sessions_table() -> str:
+    return get_settings().sessions_table
+
+
+def to_item(data: dict[str, Any]) -> dict[str, Any]:
+    """Plain Python (floats allowed, None dropped) -> DynamoDB attribute values."""
+    return {k: _serializer.serialize(_decimals(v)) for k, v in data.items() if v is not None}
+
+
+def to_value(value: Any) -> dict[str, Any]:
+    return _serializer.serialize(_decimals(value))
+
+
+def from_item(item: dict[str, Any] | None) -> dict[str, Any] | None:
+    if item is None:
+        return None
+    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def key(pk: str, sk: str) -> dict[str, Any]:
+    return {"PK": {"S": pk}, "SK": {"S": sk}}
+
+
+def is_condition_failure(exc: Exception) -> bool:
+    code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+    return code == "ConditionalCheckFailedException"
+
+
+def is_transaction_condition_failure(exc: Exception) -> bool:
+    response = getattr(exc, "response", {})
+    if response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        return False
+    reasons = response.get("CancellationReasons") or []
+    return any(r.get("Code") == "ConditionalCheckFailed" for r in reasons)
+
+
+def live(item: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Treat an item whose ``expires_at`` has passed as absent (TTL deletes up to days late)."""
+    if item is None:
+        return None
+    expires_at = item.get("expires_at")
+    if expires_at is not None and expires_at <= clock.now():
+        return None
+    return item
+
+
+def _decimals(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {k: _decimals(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_decimals(v) for v in value]
+    return value
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, set):
+        return {_plain(v) for v in value}
+    if hasattr(value, "value") and type(value).__name__ == "Binary":
+        return bytes(value.value)
+    return value

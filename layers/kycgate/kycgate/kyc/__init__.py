@@ -1,0 +1,1 @@
+"""KYC: preferences, customers, KYC requests, documents, handoff sessions, alerts."""

@@ -1,0 +1,77 @@
+"""Routes, functions/ folders, template.yaml resources and events/ samples agree one-to-one."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+
+from fastapi.routing import APIRoute
+
+from kycgate.app import create_app
+from kycgate.infra import load_template, resources_of_type
+from tests.conftest import ROOT
+
+
+def _routes() -> dict[str, tuple[str, str]]:
+    routes = {}
+    for route in create_app().routes:
+        if isinstance(route, APIRoute):
+            assert route.operation_id, f"{route.path} has no operation_id"
+            (method,) = route.methods
+            routes[route.operation_id] = (route.path, method)
+    return routes
+
+
+def _template_functions() -> dict[str, dict]:
+    functions = resources_of_type(load_template(), "AWS::Serverless::Function")
+    return {f["Properties"]["CodeUri"].strip("/").split("/")[-1]: f for f in functions.values()}
+
+
+def _api_functions() -> dict[str, tuple[str, str]]:
+    out = {}
+    for folder, function in _template_functions().items():
+        events = [e for e in (function["Properties"].get("Events") or {}).values() if e["Type"] == "Api"]
+        if events:
+            assert len(events) == 1, f"{folder} serves more than one route"
+            props = events[0]["Properties"]
+            out[folder] = (props["Path"], props["Method"].upper())
+    return out
+
+
+def test_every_route_has_exactly_one_function_resource_and_sample() -> None:
+    routes = _routes()
+    api_functions = _api_functions()
+    assert set(routes) == set(api_functions), "routes and template Api functions differ"
+    for op, (path, method) in routes.items():
+        assert api_functions[op] == (path, method), (
+            f"{op}: template says {api_functions[op]}, app says {path} {method}"
+        )
+
+
+def test_function_folders_match_template_and_name_their_route() -> None:
+    folders = {p.name for p in (ROOT / "functions").iterdir() if p.is_dir()}
+    assert folders == set(_template_functions()), "functions/ folders and template functions differ"
+    for op in _api_functions():
+        source = (ROOT / "functions" / op / "app.py").read_text()
+        assert re.search(rf'handler_for\(router, "{op}"\)', source), f"functions/{op}/app.py must serve {op}"
+
+
+def test_every_function_has_an_event_sample_for_its_own_route() -> None:
+    samples = {p.stem for p in (ROOT / "events").glob("*.json")}
+    assert samples == set(_template_functions()), "events/ samples and functions differ"
+    for op, (path, method) in _api_functions().items():
+        event = json.loads((ROOT / "events" / f"{op}.json").read_text())
+        assert (event["resource"], event["httpMethod"]) == (path, method), (
+            f"events/{op}.json is for another route"
+        )
+
+
+def test_layer_requirements_match_project_dependencies() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    layer = [
+        line.strip()
+        for line in (ROOT / "layers/kycgate/requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert sorted(layer) == sorted(project)
