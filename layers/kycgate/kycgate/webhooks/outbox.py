@@ -1,0 +1,97 @@
+"""Transactional outbox: a state change and its `pending` webhook delivery commit together.
+
+Callers build their own TransactWriteItems, add one ``PendingDelivery.put`` per callback, and call
+``commit``. The delivery id goes to CallbackQueue only after the commit; if that send is lost, the
+outbox sweeper finds the delivery through the sparse pending index and sends it again. Nothing is
+delivered that was not committed, and nothing committed is lost.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from kycgate.core import aws, clock, ids
+from kycgate.core.dynamo import ddb, records_table, to_item
+from kycgate.core.logs import logger
+from kycgate.core.settings import get_settings
+from kycgate.core.tenants import tenant_pk
+
+PENDING_INDEX_PK = "OUTBOX#PENDING"
+
+
+@dataclass(frozen=True)
+class PendingDelivery:
+    tenant_id: str
+    delivery_id: str
+    put: dict[str, Any]  # a TransactWriteItems entry
+
+
+def delivery_pk(tenant_id: str, delivery_id: str) -> str:
+    return f"{tenant_pk(tenant_id)}#DLV#{delivery_id}"
+
+
+def deliveries_index_pk(tenant_id: str) -> str:
+    return f"{tenant_pk(tenant_id)}#DELIVERIES"
+
+
+def new_delivery(
+    tenant_id: str, *, event: str, reference: str, url: str, payload: Mapping[str, Any]
+) -> PendingDelivery:
+    """A pending delivery of ``payload`` to ``url``; its body bytes are fixed now and signed as is."""
+    delivery_id = ids.new_id("msg")
+    now = clock.now_iso()
+    item = {
+        "PK": delivery_pk(tenant_id, delivery_id),
+        "SK": "DELIVERY",
+        "GSI1PK": deliveries_index_pk(tenant_id),
+        "GSI1SK": f"{now}#{delivery_id}",
+        # Sparse index: only pending deliveries carry these, so the sweeper reads nothing else.
+        "GSI2PK": PENDING_INDEX_PK,
+        "GSI2SK": f"{now}#{delivery_id}",
+        "delivery_id": delivery_id,
+        "tenant_id": tenant_id,
+        "event": event,
+        "reference": reference,
+        "url": url,
+        "body": json.dumps(payload, separators=(",", ":"), ensure_ascii=False),
+        "status": "pending",
+        "attempt_count": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+    put = {
+        "Put": {"TableName": records_table(), "Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}
+    }
+    return PendingDelivery(tenant_id=tenant_id, delivery_id=delivery_id, put=put)
+
+
+def commit(transact_items: Sequence[dict[str, Any]], deliveries: Sequence[PendingDelivery]) -> None:
+    """One DynamoDB transaction for the change and its deliveries, then the queue send."""
+    items = [*transact_items, *(d.put for d in deliveries)]
+    if items:
+        ddb().transact_write_items(TransactItems=items)
+    enqueue(deliveries)
+
+
+def enqueue(deliveries: Sequence[PendingDelivery]) -> None:
+    """Send delivery ids to CallbackQueue. A failure here is logged, not raised: the state change has
+    committed, so the caller must see success, and the sweeper re-sends what did not arrive."""
+    queue_url = get_settings().callback_queue_url
+    if not deliveries or not queue_url:
+        return
+    entries = [
+        {"Id": str(i), "MessageBody": json.dumps({"tenant_id": d.tenant_id, "delivery_id": d.delivery_id})}
+        for i, d in enumerate(deliveries)
+    ]
+    try:
+        for start in range(0, len(entries), 10):
+            result = aws.client("sqs").send_message_batch(QueueUrl=queue_url, Entries=entries[start : start + 10])
+            if result.get("Failed"):
+                logger.warning(
+                    "outbox enqueue partly failed; the sweeper will resend", extra={"failed": len(result["Failed"])}
+                )
+    except Exception:
+        logger.exception("outbox enqueue failed; the sweeper will resend")
