@@ -19,8 +19,11 @@ def _free_port() -> int:
 
 def start_moto() -> str:
     """Start moto's server on a free loopback port and point boto3 at it."""
+    import logging
+
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     port = _free_port()
     ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False).start()
     endpoint = f"http://127.0.0.1:{port}"

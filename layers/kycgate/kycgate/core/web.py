@@ -6,14 +6,24 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.exceptions import HTTPClientError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute, APIRouter
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kycgate.core.errors import PROBLEM_JSON, PayloadTooLarge, Problem, ServiceUnavailable, problem_body
+from kycgate.core.errors import (
+    PROBLEM_JSON,
+    Conflict,
+    PayloadTooLarge,
+    Problem,
+    ServiceUnavailable,
+    problem_body,
+)
 from kycgate.core.settings import get_settings
 
 log = logging.getLogger("kycgate")
@@ -29,7 +39,14 @@ _RETRYABLE_AWS_CODES = frozenset(
         "ServiceUnavailable",
         "SlowDown",
         "InternalError",
+        "RequestTimeout",
+        "RequestTimeoutException",
     }
+)
+# Reasons a DynamoDB transaction is cancelled that say nothing about the data: another transaction
+# touched the same item, or the table is throttled. Retrying the request later succeeds.
+_TRANSIENT_CANCELLATION_REASONS = frozenset(
+    {"None", "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
 )
 
 
@@ -41,6 +58,7 @@ def build_app(routes: Iterable[APIRoute | APIRouter], *, title: str = "kycgate",
         app.router.routes.extend(item.routes if isinstance(item, APIRouter) else [item])
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)
+    _document_problems_in_openapi(app)
     return app
 
 
@@ -76,10 +94,14 @@ def install_problem_handlers(app: FastAPI) -> None:
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers, media_type=PROBLEM_JSON)
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        code = _aws_error_code(exc)
-        if code in _RETRYABLE_AWS_CODES:
-            log.warning("aws busy, answering 503", extra={"aws_error": code, "path": request.url.path})
-            return problem_response(ServiceUnavailable("A storage service is busy; retry shortly."), request)
+        problem = _aws_problem(exc)
+        if problem is not None:
+            log.warning(
+                "aws call failed after retries, answering %s",
+                problem.status,
+                extra={"aws_error": _aws_error_code(exc) or type(exc).__name__, "path": request.url.path},
+            )
+            return problem_response(problem, request)
         log.exception("unhandled error", extra={"path": request.url.path})
         body = problem_body(500, "Internal Server Error", "An unexpected error occurred.", "internal", None)
         return JSONResponse(body, status_code=500, media_type=PROBLEM_JSON)
@@ -88,6 +110,35 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(HTTPException, on_http)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+def _aws_problem(exc: Exception) -> Problem | None:
+    """The answer to an AWS failure that botocore's retries did not absorb, or None for a bug.
+
+    Busy or unreachable services are the client's cue to retry (503 + Retry-After); a conditional
+    write that lost a race nobody handled is a conflict, not a crash.
+    """
+    if isinstance(exc, BotoConnectionError | HTTPClientError):
+        return ServiceUnavailable("A storage service did not answer in time; retry shortly.")
+    code = _aws_error_code(exc)
+    if code in _RETRYABLE_AWS_CODES:
+        return ServiceUnavailable("A storage service is busy; retry shortly.")
+    if code == "ConditionalCheckFailedException":
+        return Conflict("The resource changed concurrently; read it again and retry.")
+    if code == "TransactionCanceledException":
+        reasons = {r.get("Code", "None") for r in getattr(exc, "response", {}).get("CancellationReasons") or []}
+        if "ConditionalCheckFailed" in reasons:
+            return Conflict("The resource changed concurrently; read it again and retry.")
+        if reasons <= _TRANSIENT_CANCELLATION_REASONS:
+            return ServiceUnavailable("A storage transaction conflicted with another; retry shortly.")
+    return None
+
+
+def _is_aws_unreachable(exc: Exception) -> bool:
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+    from botocore.exceptions import HTTPClientError
+
+    return isinstance(exc, BotoConnectionError | HTTPClientError)
 
 
 def _aws_error_code(exc: Exception) -> str | None:
@@ -104,6 +155,84 @@ def _title(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Error"
+
+
+class ProblemFieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ProblemDetails(BaseModel):
+    """RFC 9457 problem details: the body of every 4xx and 5xx kycgate answers."""
+
+    model_config = ConfigDict(extra="allow", title="Problem")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[ProblemFieldError] | None = None
+
+
+_PROBLEM_REF = "#/components/schemas/Problem"
+_FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
+
+
+def _document_problems_in_openapi(app: FastAPI) -> None:
+    """Declare on every operation the problem+json errors the handlers above actually send.
+
+    FastAPI documents only a JSON 422 (its own shape); clients and the contract tests need to know
+    that any 4xx is a problem document, that a 401 carries WWW-Authenticate, and that a 503 carries
+    Retry-After. Done once on the generated document so no route can forget it.
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def document_problems(spec: dict[str, Any]) -> dict[str, Any]:
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    problem_schema = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(problem_schema.pop("$defs", {}))
+    schemas["Problem"] = problem_schema
+    problem = {PROBLEM_JSON: {"schema": {"$ref": _PROBLEM_REF}}}
+    for path_item in spec.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.setdefault("responses", {})
+            for status, response in responses.items():
+                if status[0] in "45" and "application/json" in response.get("content", {}):
+                    declared = response["content"].pop("application/json")
+                    fastapi_default = "HTTPValidationError" in str(declared.get("schema"))
+                    response["content"][PROBLEM_JSON] = problem[PROBLEM_JSON] if fastapi_default else declared
+            if operation.get("security"):
+                responses.setdefault(
+                    "401",
+                    {
+                        "description": "Missing, unknown or revoked API key",
+                        "headers": {"WWW-Authenticate": {"required": True, "schema": {"type": "string"}}},
+                        "content": problem,
+                    },
+                )
+            responses.setdefault("4XX", {"description": "Client error (problem details)", "content": problem})
+            responses.setdefault(
+                "503",
+                {
+                    "description": "A storage service is busy or unreachable; retry after the given seconds",
+                    "headers": {"Retry-After": {"required": True, "schema": {"type": "integer", "minimum": 0}}},
+                    "content": problem,
+                },
+            )
+    if not any(f"/{name}" in str(spec.get("paths")) for name in _FASTAPI_VALIDATION_SCHEMAS):
+        for name in _FASTAPI_VALIDATION_SCHEMAS:
+            schemas.pop(name, None)
+    return spec
 
 
 class BodySizeLimit:

@@ -1,0 +1,124 @@
+"""Cold start per function: a fresh process imports functions/<op>/app.py and answers its events/ sample.
+
+Printed next to the floor measured in the same run: a one-route FastAPI + Mangum app that creates a
+boto3 DynamoDB client and makes one GetItem. Target: <= 1.15x the floor for functions that do not
+match faces. AWS is a moto server on loopback, shared by every process (as DynamoDB would be).
+
+    .venv/bin/python bench/cold_start.py [--runs 5] [--only op1,op2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+FACE_FUNCTIONS = {"verify_documents", "submit_reuse_kyc_session"}
+
+FLOOR = textwrap.dedent(
+    """
+    import time, json, os
+    t0 = time.perf_counter()
+    import boto3
+    from fastapi import FastAPI
+    from mangum import Mangum
+    ddb = boto3.client("dynamodb")
+    app = FastAPI()
+    @app.get("/api/v1/kyc/preferences")
+    def route():
+        ddb.get_item(TableName=os.environ["KYCGATE_RECORDS_TABLE"], Key={"PK": {"S": "x"}, "SK": {"S": "y"}})
+        return {"ok": True}
+    handler = Mangum(app, lifespan="off")
+    event = json.load(open(os.environ["BENCH_EVENT"]))
+    response = handler(event, None)
+    assert response["statusCode"] == 200, response
+    print(json.dumps({"seconds": time.perf_counter() - t0}))
+    """
+)
+
+FUNCTION = textwrap.dedent(
+    """
+    import time, json, os, importlib.util
+    t0 = time.perf_counter()
+    spec = importlib.util.spec_from_file_location("app", os.environ["BENCH_APP"])
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    class Context:
+        function_name = "bench"; function_version = "$LATEST"; memory_limit_in_mb = 1024
+        invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+        aws_request_id = "bench"
+        def get_remaining_time_in_millis(self): return 29000
+    event = json.load(open(os.environ["BENCH_EVENT"]))
+    response = module.handler(event, Context())
+    status = response.get("statusCode", 200) if isinstance(response, dict) else 200
+    print(json.dumps({"seconds": time.perf_counter() - t0, "status": status}))
+    """
+)
+
+
+def _run(code: str, env: dict[str, str]) -> dict:
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    if result.returncode != 0 or not lines:
+        raise RuntimeError(f"bench process failed:\n{result.stderr[-2000:]}")
+    return json.loads(lines[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", default="")
+    args = parser.parse_args()
+
+    os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1"})
+    # The test helpers set moto-friendly environment on import; import them before moto starts.
+    from tests.conftest import make_tenant
+    from tests.integration.test_functions import SEEDERS
+    from tests.unit.test_layout import _template_functions
+
+    from kycgate.local import prepare_environment, start_moto
+
+    start_moto()
+    prepare_environment("127.0.0.1", 8000)
+
+    sample_tenant = make_tenant("Sample tenant", tenant_id="ten_sample")
+    authorizer_event = json.loads((ROOT / "events" / "authorizer.json").read_text())
+    authorizer_event["headers"]["Authorization"] = f"Bearer {sample_tenant.api_key}"
+    authorizer_event_path = Path(tempfile.mkdtemp()) / "authorizer.json"
+    authorizer_event_path.write_text(json.dumps(authorizer_event))
+    for seed in SEEDERS.values():
+        seed()
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "layers" / "kycgate"), "POWERTOOLS_TRACE_DISABLED": "true"}
+    env["BENCH_EVENT"] = str(ROOT / "events" / "get_preferences.json")
+    floor = statistics.median(_run(FLOOR, env)["seconds"] for _ in range(args.runs))
+    print(f"floor (FastAPI + Mangum + boto3 DynamoDB GetItem): {floor * 1000:.0f} ms  (median of {args.runs})")
+    print(f"{'function':34} {'ms':>6} {'x floor':>8}  status")
+    only = {o for o in args.only.split(",") if o}
+    worst = 0.0
+    for op in sorted(_template_functions()):
+        if only and op not in only:
+            continue
+        event_path = authorizer_event_path if op == "authorizer" else ROOT / "events" / f"{op}.json"
+        fenv = {**env, "BENCH_APP": str(ROOT / "functions" / op / "app.py"), "BENCH_EVENT": str(event_path)}
+        runs = [_run(FUNCTION, fenv) for _ in range(args.runs)]
+        seconds = statistics.median(r["seconds"] for r in runs)
+        ratio = seconds / floor
+        note = "  (matches faces: target does not apply)" if op in FACE_FUNCTIONS else ""
+        if op not in FACE_FUNCTIONS:
+            worst = max(worst, ratio)
+        print(f"{op:34} {seconds * 1000:6.0f} {ratio:8.2f}  {runs[-1]['status']}{note}")
+    print(f"worst non-face ratio: {worst:.2f}x (target <= 1.15x)")
+
+
+if __name__ == "__main__":
+    main()
