@@ -79,9 +79,12 @@ def provision(template: dict[str, Any] | None = None, prefix: str = "kycgate") -
         out.arns[name] = aws.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
             "Attributes"
         ]["QueueArn"]
-    for name in resources_of_type(template, "AWS::S3::Bucket"):
+    for name, resource in resources_of_type(template, "AWS::S3::Bucket").items():
         bucket = f"{prefix}-{name}".lower()
         aws.client("s3").create_bucket(Bucket=bucket)
+        versioning = resource.get("Properties", {}).get("VersioningConfiguration")
+        if versioning:
+            aws.client("s3").put_bucket_versioning(Bucket=bucket, VersioningConfiguration=versioning)
         out.buckets[name] = bucket
     return out
 

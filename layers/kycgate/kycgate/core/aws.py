@@ -10,19 +10,27 @@ from botocore.config import Config
 
 from kycgate.core.settings import get_settings
 
-# Standard mode retries throttling and transient 5xx with backoff; after that the API answers
-# 503 + Retry-After (core.web) instead of hanging a Lambda on a busy table.
+# Standard mode retries throttling, transient 5xx and dropped connections with jittered backoff;
+# after that the API answers 503 + Retry-After (core.web) instead of hanging a Lambda on a busy
+# table. Attempts are counted in total (botocore's `max_attempts` would count retries only).
+TOTAL_ATTEMPTS = 3
 BOTO_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3},
+    retries={"mode": "standard", "total_max_attempts": TOTAL_ATTEMPTS},
     connect_timeout=3,
     read_timeout=10,
     tcp_keepalive=True,
 )
 
 
+# Objects in the proofs bucket are SSE-KMS encrypted, which S3 serves only to SigV4 requests; some
+# botocore versions still presign with SigV2 unless told otherwise.
+_S3_CONFIG = Config(signature_version="s3v4")
+
+
 @cache
 def client(service: str) -> Any:
-    return boto3.session.Session().client(service, region_name=get_settings().aws_region, config=BOTO_CONFIG)
+    config = BOTO_CONFIG.merge(_S3_CONFIG) if service == "s3" else BOTO_CONFIG
+    return boto3.session.Session().client(service, region_name=get_settings().aws_region, config=config)
 
 
 def reset_clients() -> None:

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from kycgate.core import aws
+from kycgate.core.logs import logger
 from kycgate.core.settings import get_settings
 
 
-def put(key: str, body: bytes, content_type: str) -> None:
+@dataclass(frozen=True)
+class StoredBlob:
+    key: str
+    version_id: str | None  # None when the bucket is not versioned (moto without versioning)
+
+
+def put(key: str, body: bytes, content_type: str) -> StoredBlob:
     # Encryption is the bucket's default (SSE-KMS, template.yaml), so no caller can forget it.
-    aws.client("s3").put_object(
+    response = aws.client("s3").put_object(
         Bucket=get_settings().proofs_bucket, Key=key, Body=body, ContentType=content_type
     )
+    return StoredBlob(key=key, version_id=response.get("VersionId"))
 
 
 def get(key: str) -> bytes:
@@ -23,6 +34,27 @@ def delete(keys: list[str]) -> None:
         aws.client("s3").delete_objects(
             Bucket=get_settings().proofs_bucket, Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True}
         )
+
+
+def purge(blobs: Sequence[StoredBlob]) -> None:
+    """Undo puts whose database write failed, version by version.
+
+    The bucket is versioned, so a plain delete would only add a delete marker and leave the
+    identity document behind as a noncurrent version. Failures are logged, not raised: the
+    caller is already handling the error that made the write fail.
+    """
+    if not blobs:
+        return
+    objects = [{"Key": b.key, **({"VersionId": b.version_id} if b.version_id else {})} for b in blobs]
+    try:
+        response = aws.client("s3").delete_objects(
+            Bucket=get_settings().proofs_bucket, Delete={"Objects": objects, "Quiet": True}
+        )
+    except Exception:
+        logger.exception("could not purge proofs of a failed write", extra={"objects": len(objects)})
+        return
+    if response.get("Errors"):
+        logger.error("some proofs of a failed write were not purged", extra={"failed": len(response["Errors"])})
 
 
 def presigned_get(key: str) -> str:
