@@ -45,13 +45,19 @@ def key(pk: str, sk: str) -> dict[str, Any]:
     return {"PK": {"S": pk}, "SK": {"S": sk}}
 
 
+def _error_response(exc: Exception) -> dict[str, Any]:
+    # botocore's timeouts and connection errors carry `response = None` (from requests), not a dict.
+    response = getattr(exc, "response", None)
+    return response if isinstance(response, dict) else {}
+
+
 def is_condition_failure(exc: Exception) -> bool:
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+    code = _error_response(exc).get("Error", {}).get("Code")
     return code == "ConditionalCheckFailedException"
 
 
 def is_transaction_condition_failure(exc: Exception) -> bool:
-    response = getattr(exc, "response", {})
+    response = _error_response(exc)
     if response.get("Error", {}).get("Code") != "TransactionCanceledException":
         return False
     reasons = response.get("CancellationReasons") or []
@@ -90,3 +96,51 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "value") and type(value).__name__ == "Binary":
         return bytes(value.value)
     return value
+
+
+def query_index(
+    table: str,
+    partition: str,
+    *,
+    equals: dict[str, Any] | None = None,
+    sort_from: str | None = None,
+    sort_to: str | None = None,
+    index: str = "GSI1",
+) -> list[dict[str, Any]]:
+    """Every item of one index partition, newest (highest sort key) first, optionally narrowed.
+
+    ``sort_from``/``sort_to`` bound the sort key (inclusive, a key condition); ``equals`` filters on
+    attributes whose wanted value is not None. One Query per 1 MB page.
+    """
+    pk_name, sk_name = f"{index}PK", f"{index}SK"
+    names = {"#pk": pk_name}
+    values: dict[str, Any] = {":pk": to_value(partition)}
+    condition = "#pk = :pk"
+    if sort_from or sort_to:
+        names["#sk"] = sk_name
+        values[":from"] = to_value(sort_from or "")
+        values[":to"] = to_value(sort_to or "~")
+        condition += " AND #sk BETWEEN :from AND :to"
+    filters = []
+    for i, (name, value) in enumerate((equals or {}).items()):
+        if value is not None:
+            names[f"#e{i}"] = name
+            values[f":e{i}"] = to_value(value)
+            filters.append(f"#e{i} = :e{i}")
+    kwargs: dict[str, Any] = {
+        "TableName": table,
+        "IndexName": index,
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+        "ScanIndexForward": False,
+    }
+    if filters:
+        kwargs["FilterExpression"] = " AND ".join(filters)
+    items: list[dict[str, Any]] = []
+    while True:
+        response = ddb().query(**kwargs)
+        items.extend(item for raw in response.get("Items", []) if (item := from_item(raw)) is not None)
+        if "LastEvaluatedKey" not in response:
+            return items
+        kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]

@@ -1,0 +1,4 @@
+from kycgate.lambda_entry import handler_for
+from kycgate.reuse.api import router
+
+handler = handler_for(router, "connect_mobile_session")

@@ -1,0 +1,1 @@
+"""Re-Use KYC: trigger evaluation, sessions, selfie submit, retries and reactions, QR handoff, alerts."""

@@ -1,0 +1,114 @@
+"""HTTP edge of Re-Use KYC: translate requests to service calls, nothing more.
+
+Tenant routes take the API key; submit and the handoff routes are called by the customer's phone
+and are authorized by the session's capability token instead (template: Auth Authorizer NONE).
+The handoff and alert routes live under /api/v1/kyc beside the KYC context's own; today only
+Re-Use KYC creates handoff sessions and alerts, so they are served from here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query
+
+from kycgate.core.auth import TenantId
+from kycgate.core.pagination import PageQuery, PageSizeQuery
+from kycgate.reuse import service
+from kycgate.reuse.schemas import (
+    ConnectMobileSessionRequest,
+    ConnectMobileSessionResponse,
+    CreateReuseKycSessionRequest,
+    CreateReuseKycSessionResponse,
+    KycAlert,
+    KycAlertFilters,
+    KycAlertListResponse,
+    KycHandoffSession,
+    ReuseKycCallback,
+    ReuseKycTokenStatus,
+    SubmitReuseKycSessionRequest,
+    UpdateKycAlertRequest,
+)
+
+router = APIRouter(prefix="/api/v1/kyc", tags=["reuse-kyc"])
+
+AlertId = Annotated[str, Path(max_length=128)]
+
+
+@router.post("/reuse/sessions", operation_id="create_reuse_kyc_session", response_model=CreateReuseKycSessionResponse)
+def create_reuse_kyc_session(body: CreateReuseKycSessionRequest, tenant_id: TenantId) -> CreateReuseKycSessionResponse:
+    """Must this customer prove it is them for this event? When yes, opens a 10-minute session
+    (idempotent per reference: a live session comes back as is, with its current attempts)."""
+    return service.create_session(tenant_id, body)
+
+
+@router.post(
+    "/reuse/sessions/submit",
+    operation_id="submit_reuse_kyc_session",
+    response_model=ReuseKycCallback,
+    response_model_exclude_none=True,
+)
+def submit_reuse_kyc_session(
+    body: SubmitReuseKycSessionRequest, user_agent: Annotated[str | None, Header()] = None
+) -> ReuseKycCallback:
+    """A live selfie from the customer's phone (400 from a desktop). 409 once the session is approved or
+    out of attempts, 410 once expired. The result also goes to the session's callback_url."""
+    return service.submit(body.token, body.proof, user_agent)
+
+
+@router.get(
+    "/reuse/sessions/{reference}",
+    operation_id="get_reuse_kyc_session_status",
+    response_model=ReuseKycCallback,
+    response_model_exclude_none=True,
+)
+def get_reuse_kyc_session_status(
+    reference: Annotated[str, Path(max_length=128)], tenant_id: TenantId
+) -> ReuseKycCallback:
+    """The latest result: `pending` before any submit, `expired` once the token lapsed unfinished."""
+    return service.session_status(tenant_id, reference)
+
+
+@router.get(
+    "/reuse/session-status/{token}",
+    operation_id="get_reuse_kyc_session_status_by_token",
+    response_model=ReuseKycTokenStatus,
+    response_model_exclude_none=True,
+)
+def get_reuse_kyc_session_status_by_token(token: Annotated[str, Path(max_length=128)]) -> ReuseKycTokenStatus:
+    """The same result, for the hosted capture pages that hold the session's token instead of a tenant key."""
+    return service.session_status_by_token(token)
+
+
+@router.get("/session/{token}", operation_id="get_handoff_session", response_model=KycHandoffSession)
+def get_handoff_session(token: Annotated[str, Path(max_length=128)]) -> KycHandoffSession:
+    """The desktop polls this to see `mobile_connected` flip once the phone scanned the QR code."""
+    return service.handoff_session(token)
+
+
+@router.put("/session/connect", operation_id="connect_mobile_session", response_model=ConnectMobileSessionResponse)
+def connect_mobile_session(body: ConnectMobileSessionRequest) -> ConnectMobileSessionResponse:
+    """The phone attaches to (or, with is_disconnect, releases) a desktop-started session."""
+    return service.connect_mobile(body.token, body.is_disconnect)
+
+
+@router.get("/alerts", operation_id="list_kyc_alerts", response_model=KycAlertListResponse)
+def list_kyc_alerts(
+    tenant_id: TenantId,
+    filters: Annotated[KycAlertFilters, Query()],
+    page: PageQuery = 1,
+    page_size: PageSizeQuery = 20,
+) -> KycAlertListResponse:
+    """Alerts for the dashboard, newest first."""
+    return service.list_alerts(tenant_id, filters, page, page_size)
+
+
+@router.get("/alerts/{alert_id}", operation_id="get_kyc_alert", response_model=KycAlert)
+def get_kyc_alert(alert_id: AlertId, tenant_id: TenantId) -> KycAlert:
+    return service.get_alert(tenant_id, alert_id)
+
+
+@router.patch("/alerts/{alert_id}", operation_id="update_kyc_alert", response_model=KycAlert)
+def update_kyc_alert(alert_id: AlertId, body: UpdateKycAlertRequest, tenant_id: TenantId) -> KycAlert:
+    """Re-classify or move an alert through its workflow (open, in_review, resolved, dismissed)."""
+    return service.update_alert(tenant_id, alert_id, body)

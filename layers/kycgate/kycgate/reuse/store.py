@@ -1,0 +1,317 @@
+"""DynamoDB keys and writes of Re-Use KYC: sessions, their capability tokens, handoff sessions, alerts.
+
+SessionsTable
+- session   PK ``T#<tenant>#REUSE#<reference>``  SK ``SESSION``: everything a submit needs (customer,
+  reference-face snapshot, reaction snapshot, attempts, state, last result), so a submit never reads
+  the customer or the preferences.
+- token     PK ``REUSETOKEN#<sha256(token)>``  SK ``REUSETOKEN``: the capability lookup, resolving to
+  exactly one tenant's session. Only the digest is in a key.
+- handoff   PK ``HANDOFF#<sha256(token)>``  SK ``HANDOFF``: the desktop/mobile handoff (same token).
+RecordsTable
+- alert     PK ``T#<tenant>#ALERT#<id>``  SK ``ALERT``; GSI1 ``T#<tenant>#ALERTS`` / ``<created_at>#<id>``.
+
+``expires_at`` is the TTL attribute and the retention horizon (``dynamo.live`` treats a passed one as
+absent); a Re-Use KYC token's 10-minute validity is ``token_expires_at``, separate, so an expired
+session still answers "expired" (and its token 410) for the retention period.
+
+DynamoDB calls: create_session 1 (TransactWriteItems; a lost race returns the live session from the
+cancellation reason, no extra read); get_session, get_token, get_handoff, get_alert 1 (GetItem);
+record_outcome 1 (UpdateItem, or TransactWriteItems with the alert and callback delivery);
+set_mobile_connected 1, update_alert 1 (UpdateItem); list_alerts one Query per 1 MB page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from kycgate.core import blobs
+from kycgate.core.dynamo import (
+    ddb,
+    from_item,
+    is_condition_failure,
+    key,
+    live,
+    query_index,
+    records_table,
+    sessions_table,
+    to_item,
+    to_value,
+)
+from kycgate.core.tenants import tenant_pk
+from kycgate.webhooks import outbox
+from kycgate.webhooks.outbox import PendingDelivery
+
+SESSION_SK = "SESSION"
+TOKEN_SK = "REUSETOKEN"  # noqa: S105 - a key name, not a secret
+HANDOFF_SK = "HANDOFF"
+ALERT_SK = "ALERT"
+PENDING = "pending"
+
+
+class SessionTaken(Exception):
+    """A live session already holds the reference; ``existing`` is it (as stored)."""
+
+    def __init__(self, existing: dict[str, Any] | None) -> None:
+        super().__init__("reference is taken by a live session")
+        self.existing = existing
+
+
+class SessionChanged(Exception):
+    """The session moved on since it was read; ``current`` is its new state when DynamoDB returned it."""
+
+    def __init__(self, current: dict[str, Any] | None) -> None:
+        super().__init__("session changed concurrently")
+        self.current = current
+
+
+class HandoffGone(Exception):
+    """The handoff session exists but has expired."""
+
+
+def session_pk(tenant_id: str, reference: str) -> str:
+    return f"{tenant_pk(tenant_id)}#REUSE#{reference}"
+
+
+def token_pk(token_digest: str) -> str:
+    return f"REUSETOKEN#{token_digest}"
+
+
+def handoff_pk(token_digest: str) -> str:
+    return f"HANDOFF#{token_digest}"
+
+
+def alert_pk(tenant_id: str, alert_id: str) -> str:
+    return f"{tenant_pk(tenant_id)}#ALERT#{alert_id}"
+
+
+def alerts_index_pk(tenant_id: str) -> str:
+    return f"{tenant_pk(tenant_id)}#ALERTS"
+
+
+# ---------------------------------------------------------------- sessions
+
+
+def create_session(session: dict[str, Any], token: dict[str, Any], handoff: dict[str, Any], now: float) -> None:
+    """Session, token lookup and handoff, all or nothing. One TransactWriteItems.
+
+    The session may replace one whose token has lapsed (a reference is reusable after 10 minutes);
+    a live one wins and comes back in ``SessionTaken`` (ReturnValuesOnConditionCheckFailure).
+    """
+    table = sessions_table()
+    items = [
+        {
+            "Put": {
+                "TableName": table,
+                "Item": to_item(
+                    {"PK": session_pk(session["tenant_id"], session["reference"]), "SK": SESSION_SK, **session}
+                ),
+                "ConditionExpression": "attribute_not_exists(PK) OR token_expires_at <= :now",
+                "ExpressionAttributeValues": {":now": to_value(now)},
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        },
+        {
+            "Put": {
+                "TableName": table,
+                "Item": to_item({"PK": token_pk(session["token_digest"]), "SK": TOKEN_SK, **token}),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        },
+        {
+            "Put": {
+                "TableName": table,
+                "Item": to_item({"PK": handoff_pk(session["token_digest"]), "SK": HANDOFF_SK, **handoff}),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        },
+    ]
+    try:
+        ddb().transact_write_items(TransactItems=items)
+    except Exception as exc:
+        reasons = _cancellation_reasons(exc)
+        if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+            raise SessionTaken(from_item(reasons[0].get("Item"))) from exc
+        if reasons and any(r.get("Code") == "TransactionConflict" for r in reasons):
+            # A concurrent create of the same reference is mid-commit; the caller reads the winner.
+            raise SessionTaken(None) from exc
+        raise
+
+
+def get_session(tenant_id: str, reference: str) -> dict[str, Any] | None:
+    """The session as stored (None past its retention). One GetItem."""
+    return _get(sessions_table(), session_pk(tenant_id, reference), SESSION_SK)
+
+
+def get_token(token_digest: str) -> dict[str, Any] | None:
+    """The token lookup item (None past its retention). One GetItem."""
+    return _get(sessions_table(), token_pk(token_digest), TOKEN_SK)
+
+
+def record_outcome(
+    session: dict[str, Any],
+    changes: dict[str, Any],
+    *,
+    now: float,
+    expect_attempts: int | None,
+    alert: dict[str, Any] | None,
+    deliveries: Sequence[PendingDelivery],
+) -> None:
+    """Apply a submit's outcome if the session is the same one, still pending, unexpired and (for a
+    failed attempt) still at ``expect_attempts``; raise SessionChanged otherwise. The alert and the callback delivery
+    commit in the same transaction, so no alert or callback exists for an attempt that did not count.
+
+    One UpdateItem, or one TransactWriteItems when there is an alert or a delivery.
+    """
+    names = {"#state": "state"}
+    values: dict[str, Any] = {":pending": to_value(PENDING), ":now": to_value(now)}
+    assignments = []
+    for i, (name, value) in enumerate(changes.items()):
+        placeholder = "#state" if name == "state" else f"#c{i}"
+        names[placeholder] = name
+        values[f":c{i}"] = to_value(value)
+        assignments.append(f"{placeholder} = :c{i}")
+    # session_id: the reference may have been reopened (a new session) since this one was read.
+    condition = "session_id = :sid AND #state = :pending AND token_expires_at > :now"
+    values[":sid"] = to_value(session["session_id"])
+    if expect_attempts is not None:
+        condition += " AND attempts = :seen"
+        values[":seen"] = to_value(expect_attempts)
+    update = {
+        "TableName": sessions_table(),
+        "Key": key(session_pk(session["tenant_id"], session["reference"]), SESSION_SK),
+        "UpdateExpression": "SET " + ", ".join(assignments),
+        "ConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+    if alert is None and not deliveries:
+        try:
+            ddb().update_item(**update)
+        except Exception as exc:
+            if is_condition_failure(exc):
+                raise SessionChanged(from_item(getattr(exc, "response", {}).get("Item"))) from exc
+            raise
+        return
+    transact = [{"Update": update}]
+    if alert is not None:
+        transact.append(_alert_put(alert))
+    try:
+        outbox.commit(transact, deliveries)
+    except Exception as exc:
+        reasons = _cancellation_reasons(exc)
+        if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+            raise SessionChanged(from_item(reasons[0].get("Item"))) from exc
+        if reasons and any(r.get("Code") == "TransactionConflict" for r in reasons):
+            raise SessionChanged(None) from exc
+        raise
+
+
+def reference_image(image_key: str) -> bytes:
+    """The approved selfie a session snapshot points at. One S3 GetObject."""
+    return blobs.get(image_key)
+
+
+# ---------------------------------------------------------------- handoff
+
+
+def get_handoff(token_digest: str) -> dict[str, Any] | None:
+    """The handoff item as stored, expired or not (the caller tells 404 from 410). One GetItem."""
+    response = ddb().get_item(
+        TableName=sessions_table(), Key=key(handoff_pk(token_digest), HANDOFF_SK), ConsistentRead=True
+    )
+    return from_item(response.get("Item"))
+
+
+def set_mobile_connected(token_digest: str, connected: bool, now: float, now_iso: str) -> dict[str, Any] | None:
+    """Flip ``mobile_connected`` on a live handoff and return the item; None when there is no such
+    handoff, HandoffGone when it expired. One UpdateItem."""
+    try:
+        response = ddb().update_item(
+            TableName=sessions_table(),
+            Key=key(handoff_pk(token_digest), HANDOFF_SK),
+            UpdateExpression="SET mobile_connected = :c, updated_at = :u",
+            ConditionExpression="attribute_exists(PK) AND expires_at > :now",
+            ExpressionAttributeValues={":c": to_value(connected), ":u": to_value(now_iso), ":now": to_value(now)},
+            ReturnValues="ALL_NEW",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except Exception as exc:
+        if is_condition_failure(exc):
+            if getattr(exc, "response", {}).get("Item"):
+                raise HandoffGone from exc
+            return None
+        raise
+    return from_item(response["Attributes"])
+
+
+# ---------------------------------------------------------------- alerts
+
+
+def get_alert(tenant_id: str, alert_id: str) -> dict[str, Any] | None:
+    """One GetItem."""
+    return _get(records_table(), alert_pk(tenant_id, alert_id), ALERT_SK)
+
+
+def list_alerts(
+    tenant_id: str, *, alert_type: str | None, status: str | None, customer_id: str | None
+) -> list[dict[str, Any]]:
+    """The tenant's alerts, newest first, filtered by equality. One Query per 1 MB page of the index."""
+    return query_index(
+        records_table(),
+        alerts_index_pk(tenant_id),
+        equals={"alert_type": alert_type, "status": status, "customer_id": customer_id},
+    )
+
+
+def update_alert(tenant_id: str, alert_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+    """Set ``changes`` on an existing alert and return it; None when the tenant has no such alert.
+    One UpdateItem (conditional: it never creates an alert)."""
+    names = {f"#c{i}": name for i, name in enumerate(changes)}
+    values = {f":c{i}": to_value(value) for i, value in enumerate(changes.values())}
+    try:
+        response = ddb().update_item(
+            TableName=records_table(),
+            Key=key(alert_pk(tenant_id, alert_id), ALERT_SK),
+            UpdateExpression="SET " + ", ".join(f"#c{i} = :c{i}" for i in range(len(changes))),
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+        )
+    except Exception as exc:
+        if is_condition_failure(exc):
+            return None
+        raise
+    return from_item(response["Attributes"])
+
+
+def _alert_put(alert: dict[str, Any]) -> dict[str, Any]:
+    tenant_id, alert_id = alert["tenant_id"], alert["alert_id"]
+    item = {
+        "PK": alert_pk(tenant_id, alert_id),
+        "SK": ALERT_SK,
+        "GSI1PK": alerts_index_pk(tenant_id),
+        "GSI1SK": f"{alert['created_at']}#{alert_id}",
+        **alert,
+    }
+    return {
+        "Put": {"TableName": records_table(), "Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}
+    }
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _get(table: str, pk: str, sk: str) -> dict[str, Any] | None:
+    # Strongly consistent: a phone submits seconds after create, racing submits must see each other.
+    response = ddb().get_item(TableName=table, Key=key(pk, sk), ConsistentRead=True)
+    return live(from_item(response.get("Item")))
+
+
+def _cancellation_reasons(exc: Exception) -> list[dict[str, Any]]:
+    response = getattr(exc, "response", {})
+    if response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        return []
+    return response.get("CancellationReasons") or []

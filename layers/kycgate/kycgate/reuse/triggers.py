@@ -1,0 +1,145 @@
+"""Whether an event requires Re-Use KYC: the tenant's rules applied in DESIGN.md's order. Pure, no I/O.
+
+Order: feature switch, then the customer's prior KYC, then the event's own rule. The first two need
+facts the service looks up (preferences, the customer's reference face), so they are separate
+functions taking those facts; ``evaluate_event`` is the per-event rule of seed 000.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from kycgate.kyc.schemas import ReuseKycFrequencyTrigger, ReuseKycThresholdTrigger, ReuseKycTriggers
+
+
+class ReuseKycEvent(StrEnum):
+    LOGIN = "login"
+    PASSWORD_CHANGE = "password_change"  # noqa: S105 - an event name
+    NAME_CHANGE = "name_change"
+    PHONE_NUMBER_CHANGE = "phone_number_change"
+    TWO_FACTOR_AUTH_CHANGE = "two_factor_auth_change"
+    NEW_DEVICE_OR_LOCATION = "new_device_or_location"
+    DEVICE_FINGERPRINT_CHANGE = "device_fingerprint_change"
+    PAYMENT_METHOD_CHANGE = "payment_method_change"
+    DEPOSIT = "deposit"
+    WITHDRAWAL = "withdrawal"
+    LARGE_BET_PLACEMENT = "large_bet_placement"
+    HIGH_FREQUENCY_BETTING = "high_frequency_betting"
+    ACCOUNT_BALANCE_TRANSFER = "account_balance_transfer"
+
+
+class ReasonCode(StrEnum):
+    """Machine-readable companion of ``reason``; ``required`` is the only code with ``is_required``."""
+
+    REQUIRED = "required"
+    FEATURE_DISABLED = "feature_disabled"
+    NO_PRIOR_KYC = "no_prior_kyc"
+    EVENT_DISABLED = "event_disabled"
+    AMOUNT_MISSING = "amount_missing"
+    BELOW_THRESHOLD = "below_threshold"
+    EVENT_COUNT_MISSING = "event_count_missing"
+    FREQUENCY_NOT_MET = "frequency_not_met"
+    WINDOW_MISSING = "window_missing"
+    WINDOW_EXCEEDED = "window_exceeded"
+
+
+@dataclass(frozen=True)
+class Decision:
+    code: ReasonCode
+    reason: str  # human-readable; empty when required (seed 000)
+
+    @property
+    def is_required(self) -> bool:
+        return self.code is ReasonCode.REQUIRED
+
+
+@dataclass(frozen=True)
+class EventFacts:
+    """What the tenant told us about the event (seed 000 CreateReuseKycSessionRequest)."""
+
+    event: ReuseKycEvent
+    amount: float | None = None
+    event_count: int | None = None
+    event_window_minutes: float | None = None
+
+
+REQUIRED = Decision(ReasonCode.REQUIRED, "")
+FEATURE_DISABLED = Decision(
+    ReasonCode.FEATURE_DISABLED,
+    "Re-Use KYC is disabled for this tenant (preferences.is_reuse_kyc_enabled is false).",
+)
+NO_PRIOR_KYC = Decision(
+    ReasonCode.NO_PRIOR_KYC,
+    "The customer has no approved KYC with a selfie to compare against; run a full KYC first.",
+)
+
+THRESHOLD_EVENTS = frozenset({ReuseKycEvent.DEPOSIT, ReuseKycEvent.WITHDRAWAL, ReuseKycEvent.LARGE_BET_PLACEMENT})
+FREQUENCY_EVENTS = frozenset({ReuseKycEvent.HIGH_FREQUENCY_BETTING})
+
+
+def evaluate_event(triggers: ReuseKycTriggers, facts: EventFacts) -> Decision:
+    """The event's own rule; assumes the feature is on and the customer has a reference face."""
+    rule = getattr(triggers, facts.event.value)
+    if isinstance(rule, ReuseKycThresholdTrigger):
+        return _threshold(facts.event, rule, facts.amount)
+    if isinstance(rule, ReuseKycFrequencyTrigger):
+        return _frequency(facts.event, rule, facts.event_count, facts.event_window_minutes)
+    if rule:
+        return REQUIRED
+    return _disabled(facts.event)
+
+
+def _disabled(event: ReuseKycEvent) -> Decision:
+    return Decision(ReasonCode.EVENT_DISABLED, f"Re-Use KYC is not enabled for the {event.value} event.")
+
+
+def _threshold(event: ReuseKycEvent, rule: ReuseKycThresholdTrigger, amount: float | None) -> Decision:
+    if not rule.enabled:
+        return _disabled(event)
+    if rule.threshold == 0:  # 0 (stored for null/omitted too) means every amount, even none
+        return REQUIRED
+    # A zero amount is treated as missing: seed 000 blocks "missing/zero" alike under a threshold.
+    if not amount:
+        return Decision(
+            ReasonCode.AMOUNT_MISSING,
+            f"The {event.value} rule has a threshold of {rule.threshold:g} USD; send the event's amount.",
+        )
+    if amount < rule.threshold:
+        return Decision(
+            ReasonCode.BELOW_THRESHOLD,
+            f"The amount {amount:g} USD is below the {event.value} threshold of {rule.threshold:g} USD.",
+        )
+    return REQUIRED
+
+
+def _frequency(
+    event: ReuseKycEvent, rule: ReuseKycFrequencyTrigger, event_count: int | None, window_minutes: float | None
+) -> Decision:
+    if not rule.enabled:
+        return _disabled(event)
+    if rule.count:
+        if event_count is None:
+            return Decision(
+                ReasonCode.EVENT_COUNT_MISSING,
+                f"The {event.value} rule needs at least {rule.count} events; send event_count.",
+            )
+        if event_count < rule.count:
+            return Decision(
+                ReasonCode.FREQUENCY_NOT_MET,
+                f"{event_count} events is fewer than the {rule.count} the {event.value} rule requires.",
+            )
+    if rule.window_minutes:
+        if window_minutes is None:
+            return Decision(
+                ReasonCode.WINDOW_MISSING,
+                f"The {event.value} rule counts events within {rule.window_minutes} minutes; "
+                "send event_window_minutes.",
+            )
+        if window_minutes > rule.window_minutes:
+            return Decision(
+                ReasonCode.WINDOW_EXCEEDED,
+                f"A window of {window_minutes:g} minutes is longer than the {rule.window_minutes} minutes "
+                f"of the {event.value} rule, so the rate is not high.",
+            )
+    return REQUIRED
