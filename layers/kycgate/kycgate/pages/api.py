@@ -1,0 +1,80 @@
+"""HTTP edge of the hosted capture pages: HTML and their two assets, with the security headers.
+
+The routes are for browsers, not API clients: they stay out of the OpenAPI document (its operations are
+JSON and fuzzed as such) and answer HTML even for a bad link. They are authorized by the token in the
+query string (template: Auth Authorizer NONE), which never reaches a log: API Gateway's access log is
+off, uvicorn's is off in `kycgate serve`, and the powertools logger redacts `token=` and bare tokens.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Request
+from fastapi.responses import HTMLResponse, Response
+
+from kycgate.pages import service
+
+router = APIRouter(tags=["pages"])
+
+# No inline script or style anywhere, so 'self' suffices; blob:/data: are the camera preview and the
+# captured still. The token is in the page's URL: no-referrer keeps it from the tenant's redirect_url.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+_COMMON_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+PAGE_HEADERS = {
+    **_COMMON_HEADERS,
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "Permissions-Policy": "camera=(self), microphone=(), geolocation=()",
+    "X-Frame-Options": "DENY",
+    # Each page is for one token; nothing in between may keep it.
+    "Cache-Control": "no-store",
+}
+_IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@router.get(
+    "/reuse-kyc-submit", operation_id="reuse_kyc_submit_page", response_class=HTMLResponse, include_in_schema=False
+)
+def reuse_kyc_submit_page(
+    request: Request, token: str | None = None, user_agent: Annotated[str | None, Header()] = None
+) -> HTMLResponse:
+    """The phone's selfie page (the Re-Use KYC session's `link`)."""
+    return _html(service.capture_page(token, user_agent, public_base(request)))
+
+
+@router.get("/reuse-kyc", operation_id="reuse_kyc_page", response_class=HTMLResponse, include_in_schema=False)
+def reuse_kyc_page(request: Request, token: str | None = None) -> HTMLResponse:
+    """The desktop's page: a QR code of the session's link, then the phone's progress and the result."""
+    return _html(service.handoff_page(token, public_base(request)))
+
+
+@router.get("/assets/{name}", operation_id="get_page_asset", response_class=Response, include_in_schema=False)
+def get_page_asset(
+    name: Annotated[str, Path(max_length=64)],
+    v: str | None = None,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The pages' stylesheet and script. Linked as ?v=<content hash>, so that URL never changes content."""
+    asset = service.asset(name)
+    etag = f'"{asset.version}"'
+    headers = {**_COMMON_HEADERS, "ETag": etag, "Cache-Control": _IMMUTABLE if v == asset.version else "no-cache"}
+    if if_none_match is not None and etag in if_none_match:
+        return Response(status_code=304, headers=headers)
+    return Response(asset.body, media_type=asset.media_type, headers=headers)
+
+
+def public_base(request: Request) -> str:
+    """Origin and path prefix the browser used. Behind API Gateway the stage (/live) is in the request's
+    path but not in the route's, so it is taken from the difference."""
+    event = request.scope.get("aws.event") or {}
+    seen = event.get("requestContext", {}).get("path") or ""
+    path = request.url.path
+    prefix = seen[: -len(path)] if seen.endswith(path) else ""
+    return f"{request.url.scheme}://{request.url.netloc}{prefix}"
+
+
+def _html(page: service.Page) -> HTMLResponse:
+    return HTMLResponse(page.html, status_code=page.status, headers=PAGE_HEADERS)

@@ -1,0 +1,128 @@
+"""What the hosted capture pages show: which page a request gets, its QR code, templates and assets.
+
+No HTTP and no boto3 here, and the pages keep no state: everything that changes once a page is loaded
+(phone connected, approved, declined, expired) the page's script reads from the token-authorized API
+routes. So a page costs no DynamoDB call, and an unknown or lapsed token is reported by those routes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import cache
+from html import escape
+from importlib import resources
+from string import Template
+
+from kycgate.core.errors import NotFound
+
+# Capability tokens are url-safe base64 (ids.new_token); anything else cannot be one, so the page says
+# the link is damaged instead of rendering a QR code of garbage.
+_TOKEN = re.compile(r"[A-Za-z0-9_\-]{16,128}")
+_QR_BORDER = 4  # modules of quiet zone, as the QR specification asks
+_QR_PIXELS = 256  # about the width the desktop page gives the code
+_MEDIA_TYPES = {"pages.css": "text/css; charset=utf-8", "pages.js": "text/javascript; charset=utf-8"}
+
+
+@dataclass(frozen=True)
+class Page:
+    status: int
+    html: str
+
+
+@dataclass(frozen=True)
+class Asset:
+    body: bytes
+    media_type: str
+    # Content hash: the `v` the pages link with (so a new release is a new URL) and the ETag.
+    version: str
+
+
+def capture_page(token: str | None, user_agent: str | None, public_base: str) -> Page:
+    """The phone's selfie page. A desktop browser gets the QR code to scan instead: the submit route
+    refuses desktop User-Agents, and this uses the same rule so the page never offers a doomed capture."""
+    if not _is_token(token):
+        return _broken_link()
+    from kycgate.reuse.service import is_mobile  # the UA parser: only this page needs it
+
+    if not is_mobile(user_agent):
+        return _handoff(token, public_base, opened_on_desktop=True)
+    return Page(200, _render("capture.html", title="Confirm it's you", page="capture"))
+
+
+def handoff_page(token: str | None, public_base: str) -> Page:
+    """The desktop's page: the QR code of the session's link, then the phone's progress and the result."""
+    if not _is_token(token):
+        return _broken_link()
+    return _handoff(token, public_base, opened_on_desktop=False)
+
+
+def asset(name: str) -> Asset:
+    if name not in _MEDIA_TYPES:
+        raise NotFound(f"No page asset {name!r}; the pages use {', '.join(sorted(_MEDIA_TYPES))}.")
+    return _load_asset(name)
+
+
+def _is_token(token: str | None) -> bool:
+    return token is not None and _TOKEN.fullmatch(token) is not None
+
+
+def _handoff(token: str, public_base: str, *, opened_on_desktop: bool) -> Page:
+    from kycgate.reuse.service import submit_link
+
+    # The session's own `link` when BASE_URL_FRONTEND is set, else the capture page beside this one.
+    link = submit_link(token) or submit_link(token, public_base)
+    html = _render(
+        "handoff.html",
+        title="Continue on your phone",
+        page="handoff",
+        qr=qr_svg(link),
+        link=escape(link),
+        desktop_notice="" if opened_on_desktop else "hidden",
+    )
+    return Page(200, html)
+
+
+def qr_svg(link: str) -> str:
+    """The link as an inline SVG QR code: no image request, nothing for CSP to allow."""
+    import segno
+
+    code = segno.make(link, error="m")
+    svg = code.svg_inline(border=_QR_BORDER, dark="#14171f", light="#ffffff", svgclass="qr-code", omitsize=True)
+    # Drawn at whole pixels per module (a phone reads that more reliably than modules of alternating
+    # widths); the viewBox still lets a narrow screen shrink it.
+    modules, _ = code.symbol_size(scale=1, border=_QR_BORDER)
+    size = max(3, _QR_PIXELS // modules) * modules
+    return svg.replace("<svg ", f'<svg width="{size}" height="{size}" ', 1)
+
+
+def _broken_link() -> Page:
+    return Page(400, _render("broken.html", title="This link is not complete", page="static"))
+
+
+def _render(content: str, *, title: str, page: str, **values: str) -> str:
+    body = _template(content).substitute(values)
+    return _template("base.html").substitute(
+        title=escape(title),
+        page=page,
+        css=_asset_href("pages.css"),
+        js=_asset_href("pages.js"),
+        content=body,
+    )
+
+
+def _asset_href(name: str) -> str:
+    # Relative, so the pages work under an API Gateway stage (/live/...) and on a custom domain alike.
+    return f"assets/{name}?v={_load_asset(name).version}"
+
+
+@cache
+def _template(name: str) -> Template:
+    return Template(resources.files(__package__).joinpath("templates", name).read_text(encoding="utf-8"))
+
+
+@cache
+def _load_asset(name: str) -> Asset:
+    body = resources.files(__package__).joinpath("static", name).read_bytes()
+    return Asset(body, _MEDIA_TYPES[name], hashlib.sha256(body).hexdigest()[:16])

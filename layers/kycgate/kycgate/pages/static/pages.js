@@ -1,0 +1,326 @@
+// kycgate hosted capture pages: the phone's selfie page ("capture") and the desktop's QR page ("handoff").
+// No dependencies and no inline script (the pages' CSP forbids both). Every URL is relative, so the pages
+// work under an API Gateway stage prefix as well as at the root of a domain.
+"use strict";
+
+(function () {
+  var API = "api/v1/kyc/";
+  var MAX_SIDE = 1280; // captured JPEG: longest side at most this many pixels
+  var POLL_MS = 2000;
+  var CAMERA_ON = "Camera is on. Fit your face inside the oval, then take a selfie.";
+  var token = new URLSearchParams(window.location.search).get("token") || "";
+  var enc = encodeURIComponent;
+
+  var DECLINE_HINTS = {
+    no_face_detected: "We couldn't see a face. Hold your phone at eye level with your whole face inside the oval.",
+    multiple_faces_detected: "More than one face was in the picture. Make sure only you are in view.",
+    face_mismatch:
+      "Your selfie didn't match the photo from your earlier verification. Face the camera in even light, " +
+      "without a hat or sunglasses.",
+  };
+
+  // ---------------------------------------------------------------- shared
+
+  function $(id) {
+    return document.getElementById(id);
+  }
+
+  // Show one [data-state] block, move focus to its heading and announce it.
+  function show(state, announcement) {
+    var blocks = document.querySelectorAll("[data-state]");
+    var shown = null;
+    for (var i = 0; i < blocks.length; i++) {
+      var match = blocks[i].getAttribute("data-state") === state;
+      blocks[i].hidden = !match;
+      if (match) shown = blocks[i];
+    }
+    if (!shown) return;
+    var heading = shown.querySelector("h1");
+    if (heading) heading.focus({ preventScroll: true });
+    var status = $("status");
+    if (status) status.textContent = announcement || (heading ? heading.textContent : "");
+    window.scrollTo(0, 0);
+  }
+
+  // fetch JSON; network failures come back as status 0 so callers branch on one thing.
+  function call(method, path, body) {
+    var init = { method: method, cache: "no-store", credentials: "omit", referrerPolicy: "no-referrer", headers: {} };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    return fetch(API + path, init).then(
+      function (response) {
+        return response
+          .json()
+          .catch(function () {
+            return null;
+          })
+          .then(function (data) {
+            return { status: response.status, data: data };
+          });
+      },
+      function () {
+        return { status: 0, data: null };
+      }
+    );
+  }
+
+  // The problem+json `type` ends in a stable slug (urn:kycgate:problem:<slug>).
+  function slug(result) {
+    var type = result.data && typeof result.data.type === "string" ? result.data.type : "";
+    return type.slice(type.lastIndexOf(":") + 1);
+  }
+
+  function safeUrl(value) {
+    if (!value) return null;
+    try {
+      var url = new URL(value, window.location.href);
+      return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function attemptsText(remaining) {
+    return remaining === 1 ? "1 attempt left" : remaining + " attempts left";
+  }
+
+  // A session's final state by its status, or null while the customer can still take a selfie.
+  function finalState(view) {
+    if (view.status === "approved") return "approved";
+    if (view.status === "expired") return "expired";
+    if (view.status === "declined" && view.data && view.data.retry_limit_exceeded) return "limit";
+    return null;
+  }
+
+  // ---------------------------------------------------------------- phone: selfie capture
+
+  function capturePage() {
+    var video = $("preview");
+    var stream = null;
+    var redirectUrl = null;
+
+    function stopCamera() {
+      if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
+      stream = null;
+      video.srcObject = null;
+    }
+
+    function failed(detail) {
+      $("error-detail").textContent = detail;
+      show("error", "Something went wrong. " + detail);
+    }
+
+    // What an error answer from connect, status or submit means for the customer.
+    function answerProblem(result) {
+      var kind = slug(result);
+      if (result.status === 404) return show("invalid");
+      if (result.status === 410) return show("expired");
+      if (kind === "session-completed") return show("completed");
+      if (kind === "session-exhausted") return show("limit");
+      if (result.status === 0) return failed("Check your internet connection, then try again.");
+      var detail = result.data && result.data.detail ? result.data.detail : "Please try again in a moment.";
+      return failed(detail);
+    }
+
+    function start() {
+      show("loading");
+      call("PUT", "session/connect", { token: token, is_disconnect: false })
+        .then(function (connected) {
+          if (connected.status !== 200) return answerProblem(connected);
+          return call("GET", "reuse/session-status/" + enc(token)).then(function (result) {
+            if (result.status !== 200) return answerProblem(result);
+            var view = result.data;
+            redirectUrl = safeUrl(view.redirect_url);
+            var state = finalState(view);
+            if (state === "approved") return show("completed");
+            if (state) return show(state);
+            var note = $("attempts-left");
+            note.hidden = view.status !== "declined";
+            note.textContent = attemptsText(view.data.retries_remaining);
+            return openCamera();
+          });
+        });
+    }
+
+    function openCamera() {
+      if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+        return noCamera(
+          "This browser can't open the camera on this page. Open the link in Safari or Chrome on your phone."
+        );
+      }
+      var constraints = {
+        audio: false,
+        video: { facingMode: "user", width: { ideal: 1280 }, height: { ideal: 1280 } },
+      };
+      return navigator.mediaDevices.getUserMedia(constraints).then(
+        function (media) {
+          stream = media;
+          video.srcObject = media;
+          $("capture").disabled = true;
+          show("camera", CAMERA_ON);
+          var ready = function () {
+            $("capture").disabled = false;
+          };
+          if (video.readyState >= 2) ready();
+          else video.addEventListener("loadeddata", ready, { once: true });
+          video.play().catch(function () {});
+        },
+        function (error) {
+          var name = error && error.name;
+          if (name === "NotAllowedError" || name === "SecurityError") {
+            return noCamera(
+              "Camera access is blocked. Allow camera access for this page in your browser's settings, then tap Try again."
+            );
+          }
+          if (name === "NotFoundError" || name === "OverconstrainedError") {
+            return noCamera("We couldn't find a front camera on this device. Open the link on a phone with a camera.");
+          }
+          if (name === "NotReadableError") {
+            return noCamera("Another app is using the camera. Close it, then tap Try again.");
+          }
+          return noCamera("The camera didn't start. Tap Try again.");
+        }
+      );
+    }
+
+    function noCamera(message) {
+      stopCamera();
+      $("camera-problem").textContent = message;
+      show("no-camera", "We can't use your camera. " + message);
+    }
+
+    // The current frame as base64 JPEG, scaled so its longest side is at most MAX_SIDE.
+    function snapshot() {
+      var width = video.videoWidth;
+      var height = video.videoHeight;
+      var scale = Math.min(1, MAX_SIDE / Math.max(width, height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(width * scale);
+      canvas.height = Math.round(height * scale);
+      canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+      return canvas.toDataURL("image/jpeg", 0.9);
+    }
+
+    function submit() {
+      if (!video.videoWidth) return;
+      var dataUrl = snapshot();
+      $("still").src = dataUrl;
+      show("checking");
+      var proof = dataUrl.slice(dataUrl.indexOf(",") + 1);
+      call("POST", "reuse/sessions/submit", { token: token, proof: proof }).then(function (result) {
+        if (result.status !== 200) {
+          if (result.status === 422 || result.status === 413) {
+            return declined("We couldn't read that photo. Please take it again.", null);
+          }
+          stopCamera();
+          return answerProblem(result);
+        }
+        var outcome = result.data;
+        var state = finalState(outcome);
+        if (state === "approved") return approved();
+        if (state) {
+          stopCamera();
+          return show(state);
+        }
+        var hint = DECLINE_HINTS[outcome.declined_reason] || DECLINE_HINTS.face_mismatch;
+        return declined(hint, outcome.data.retries_remaining);
+      });
+    }
+
+    function declined(reason, remaining) {
+      $("declined-reason").textContent = reason;
+      var left = $("retries-left");
+      left.hidden = remaining === null;
+      left.textContent = remaining === null ? "" : attemptsText(remaining);
+      show("declined", "We couldn't confirm it's you. " + reason + (remaining === null ? "" : " " + left.textContent + "."));
+    }
+
+    function approved() {
+      stopCamera();
+      $("redirecting").hidden = !redirectUrl;
+      $("close-hint").hidden = !!redirectUrl;
+      show("approved", "You're verified." + (redirectUrl ? " Taking you back to the site." : ""));
+      if (redirectUrl) {
+        window.setTimeout(function () {
+          window.location.assign(redirectUrl);
+        }, 2500);
+      }
+    }
+
+    $("capture").addEventListener("click", submit);
+    $("retry").addEventListener("click", function () {
+      $("attempts-left").hidden = $("retries-left").hidden;
+      $("attempts-left").textContent = $("retries-left").textContent;
+      if (stream) show("camera", CAMERA_ON);
+      else openCamera();
+    });
+    $("camera-retry").addEventListener("click", openCamera);
+    $("error-retry").addEventListener("click", start);
+    start();
+  }
+
+  // ---------------------------------------------------------------- desktop: QR code and progress
+
+  function handoffPage() {
+    var lastPhase = "";
+    var failures = 0;
+
+    function phase(text, kind) {
+      if (text === lastPhase) return;
+      lastPhase = text;
+      $("phase-text").textContent = text;
+      $("phase").className = "phase" + (kind ? " phase-" + kind : "");
+      $("status").textContent = text;
+    }
+
+    function finish(state, view) {
+      if (state === "approved") {
+        var next = safeUrl(view && view.redirect_url);
+        var link = $("continue");
+        if (next) link.href = next;
+        link.hidden = !next;
+      }
+      show(state);
+    }
+
+    function tick() {
+      Promise.all([call("GET", "session/" + enc(token)), call("GET", "reuse/session-status/" + enc(token))]).then(
+        function (results) {
+          var handoff = results[0];
+          var status = results[1];
+          if (status.status === 404 || handoff.status === 404) return finish("invalid");
+          if (status.status === 410) return finish("expired");
+          if (status.status !== 200) {
+            // Keep polling through network blips and 5xx, more slowly each time.
+            failures += 1;
+            return window.setTimeout(tick, Math.min(POLL_MS * (failures + 1), 15000));
+          }
+          failures = 0;
+          var view = status.data;
+          var state = finalState(view);
+          if (state) return finish(state, view);
+          var connected = handoff.status === 200 && handoff.data.mobile_connected;
+          if (view.status === "declined") {
+            phase(
+              "That selfie didn't match. " + attemptsText(view.data.retries_remaining) + ": try again on your phone.",
+              "warn"
+            );
+          } else if (connected) {
+            phase("Phone connected. Take your selfie on your phone.", "ok");
+          } else {
+            phase("Waiting for your phone\u2026", "");
+          }
+          window.setTimeout(tick, POLL_MS);
+        }
+      );
+    }
+
+    tick();
+  }
+
+  var page = document.body.getAttribute("data-page");
+  if (page === "capture") capturePage();
+  else if (page === "handoff") handoffPage();
+})();
