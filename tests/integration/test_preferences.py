@@ -59,9 +59,7 @@ def test_null_threshold_means_any_amount(client: Any, tenant_a: Any) -> None:
         ({"supported_document_types": ["library_card"]}, "supported_document_types"),
     ],
 )
-def test_invalid_patch_is_422_and_changes_nothing(
-    client: Any, tenant_a: Any, patch: dict, needle: str
-) -> None:
+def test_invalid_patch_is_422_and_changes_nothing(client: Any, tenant_a: Any, patch: dict, needle: str) -> None:
     before = client.get(PATH, headers=tenant_a.headers).json()
     response = client.patch(PATH, headers=tenant_a.headers, json=patch)
     assert response.status_code == 422

@@ -44,9 +44,7 @@ def test_every_route_has_exactly_one_function_resource_and_sample() -> None:
     api_functions = _api_functions()
     assert set(routes) == set(api_functions), "routes and template Api functions differ"
     for op, (path, method) in routes.items():
-        assert api_functions[op] == (path, method), (
-            f"{op}: template says {api_functions[op]}, app says {path} {method}"
-        )
+        assert api_functions[op] == (path, method), f"{op}: template says {api_functions[op]}, app says {path} {method}"
 
 
 def test_function_folders_match_template_and_name_their_route() -> None:
@@ -62,9 +60,7 @@ def test_every_function_has_an_event_sample_for_its_own_route() -> None:
     assert samples == set(_template_functions()), "events/ samples and functions differ"
     for op, (path, method) in _api_functions().items():
         event = json.loads((ROOT / "events" / f"{op}.json").read_text())
-        assert (event["resource"], event["httpMethod"]) == (path, method), (
-            f"events/{op}.json is for another route"
-        )
+        assert (event["resource"], event["httpMethod"]) == (path, method), f"events/{op}.json is for another route"
 
 
 def test_layer_requirements_match_project_dependencies() -> None:

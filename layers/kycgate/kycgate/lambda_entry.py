@@ -49,9 +49,7 @@ def handler_for(router: APIRouter, operation_id: str) -> LambdaHandler:
 
 
 def _tracing_active() -> bool:
-    return (
-        "_X_AMZN_TRACE_ID" in os.environ and os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() != "true"
-    )
+    return "_X_AMZN_TRACE_ID" in os.environ and os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() != "true"
 
 
 def _traced(asgi: Callable[[dict[str, Any], Any], Any]) -> LambdaHandler:

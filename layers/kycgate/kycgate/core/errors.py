@@ -33,9 +33,7 @@ class Problem(Exception):
         self.extra = extra or {}
 
     def body(self, instance: str | None = None) -> dict[str, Any]:
-        return problem_body(
-            self.status, self.title, self.detail, self.slug, self.errors, instance, self.extra
-        )
+        return problem_body(self.status, self.title, self.detail, self.slug, self.errors, instance, self.extra)
 
 
 class BadRequest(Problem):

@@ -68,9 +68,7 @@ def decode_image(encoded: str, field: str) -> ImageProof:
 
 def _check_dimensions(width: int, height: int, field: str) -> None:
     if width >= MAX_SIDE_EXCLUSIVE or height >= MAX_SIDE_EXCLUSIVE:
-        raise _invalid(
-            field, f"each side must be under {MAX_SIDE_EXCLUSIVE} px (got {width}x{height})", "image_size"
-        )
+        raise _invalid(field, f"each side must be under {MAX_SIDE_EXCLUSIVE} px (got {width}x{height})", "image_size")
     if max(width, height) <= MIN_LONGEST_SIDE_EXCLUSIVE:
         raise _invalid(
             field,

@@ -46,9 +46,7 @@ def create_tenant(name: str, tenant_id: str | None = None) -> Tenant:
 
 
 def get_tenant(tenant_id: str) -> Tenant | None:
-    item = from_item(
-        ddb().get_item(TableName=records_table(), Key=key(tenant_pk(tenant_id), "TENANT")).get("Item")
-    )
+    item = from_item(ddb().get_item(TableName=records_table(), Key=key(tenant_pk(tenant_id), "TENANT")).get("Item"))
     if item is None:
         return None
     return Tenant(tenant_id=tenant_id, name=item["name"], created_at=item["created_at"])
@@ -101,9 +99,7 @@ def create_key(tenant_id: str) -> IssuedKey:
 def revoke_key(tenant_id: str, key_id: str) -> bool:
     """Revoke one key; False when the tenant has no such active key."""
     item = from_item(
-        ddb()
-        .get_item(TableName=records_table(), Key=key(tenant_pk(tenant_id), f"APIKEYID#{key_id}"))
-        .get("Item")
+        ddb().get_item(TableName=records_table(), Key=key(tenant_pk(tenant_id), f"APIKEYID#{key_id}")).get("Item")
     )
     if item is None or item["status"] != "active":
         return False
@@ -145,9 +141,7 @@ def tenant_for_key(api_key: str) -> str | None:
     if not api_key.startswith(API_KEY_PREFIX):
         return None
     item = from_item(
-        ddb()
-        .get_item(TableName=records_table(), Key=key(_key_lookup_pk(ids.digest(api_key)), "APIKEY"))
-        .get("Item")
+        ddb().get_item(TableName=records_table(), Key=key(_key_lookup_pk(ids.digest(api_key)), "APIKEY")).get("Item")
     )
     if item is None or item.get("status") != "active":
         return None
