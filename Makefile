@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml layers/kycgate/requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found; install Python 3.11" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,sface]'
 	touch $(STAMP)
 
 serve: $(STAMP)
@@ -19,6 +19,12 @@ serve: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The long run of tests/reliability: >= 200 schemathesis examples per operation and mode (fresh
+# randomness), every AWS fault on every AWS call; the figures are printed at the end.
+fuzz: $(STAMP)
+	KYCGATE_FUZZ_EXAMPLES=200 KYCGATE_FAULTS=all $(BIN)/python -m pytest -q -p no:cacheprovider \
+		tests/reliability/test_openapi_fuzz.py tests/reliability/test_aws_faults.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -31,6 +37,7 @@ build: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/cold_start.py
+	$(BIN)/python bench/webhooks.py
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .ruff_cache

@@ -63,11 +63,11 @@ def test_every_function_has_an_event_sample_for_its_own_route() -> None:
         assert (event["resource"], event["httpMethod"]) == (path, method), f"events/{op}.json is for another route"
 
 
+def _requirements(path: str) -> list[str]:
+    lines = (ROOT / path).read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
 def test_layer_requirements_match_project_dependencies() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    layer = [
-        line.strip()
-        for line in (ROOT / "layers/kycgate/requirements.txt").read_text().splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-    assert sorted(layer) == sorted(project)
+    assert sorted(_requirements("layers/kycgate/requirements.txt")) == sorted(project)

@@ -46,6 +46,16 @@ def _keys_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _deliveries_replay(args: argparse.Namespace) -> int:
+    from kycgate.webhooks import queues, service
+
+    replayed = service.replay_failed(args.tenant)
+    # Their DLQ messages are settled now; removing them clears the DLQ depth alarm.
+    removed = queues.reconcile_dlq(service.is_failed, args.tenant)
+    print(json.dumps({"replayed": replayed, "dlq_messages_removed": removed}))
+    return 0
+
+
 def _openapi(_args: argparse.Namespace) -> int:
     from kycgate.app import create_app
 
@@ -75,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     key_revoke.add_argument("tenant_id")
     key_revoke.add_argument("key_id")
     key_revoke.set_defaults(run=_keys_revoke)
+
+    deliveries = sub.add_parser("deliveries", help="webhook deliveries").add_subparsers(dest="action", required=True)
+    replay = deliveries.add_parser("replay", help="queue failed deliveries again (same webhook-id)")
+    replay.add_argument("--failed", action="store_true", required=True, help="replay every failed delivery")
+    replay.add_argument("--tenant", help="only this tenant's deliveries")
+    replay.set_defaults(run=_deliveries_replay)
 
     openapi = sub.add_parser("openapi", help="print the OpenAPI document")
     openapi.set_defaults(run=_openapi)

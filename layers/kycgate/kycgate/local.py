@@ -7,8 +7,16 @@ import os
 import socket
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
 
 LOCAL_REGION = "us-east-1"
+SWEEP_INTERVAL_SECONDS = 10.0
+_POLL_SECONDS = 1
+_SCHEDULED_EVENT = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
+
+LambdaHandler = Callable[[dict[str, Any], Any], Any]
 
 
 def _free_port() -> int:
@@ -54,9 +62,125 @@ def prepare_environment(host: str, port: int) -> dict[str, str]:
     return provisioned.env()
 
 
+class LocalContext:
+    """The parts of a Lambda context the handlers (powertools) read."""
+
+    function_name = "kycgate-local"
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:kycgate-local"
+    memory_limit_in_mb = 1024
+    aws_request_id = "local"
+    log_group_name = "/aws/lambda/kycgate-local"
+    log_stream_name = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+@dataclass(frozen=True)
+class DrainResult:
+    received: int
+    deleted: int
+    # Receipt handles of the messages the handler kept (hidden until their next attempt).
+    kept: list[str] = field(default_factory=list)
+
+
+def drain_once(
+    handler: LambdaHandler | None = None,
+    *,
+    queue_url: str | None = None,
+    wait_seconds: int = 0,
+    max_messages: int = 10,
+) -> DrainResult:
+    """Do what Lambda's SQS event source does, once: receive up to ``max_messages``, invoke ``handler``
+    (default: the webhook worker) with an SQS event, delete the messages it did not report as failed.
+
+    A handler that raises leaves the whole batch on the queue, as in Lambda.
+    """
+    from kycgate.core import aws
+    from kycgate.core.settings import get_settings
+
+    if handler is None:
+        from kycgate.webhooks.worker import handler as worker_handler
+
+        handler = worker_handler
+    queue_url = queue_url or get_settings().callback_queue_url
+    sqs = aws.client("sqs")
+    messages = sqs.receive_message(
+        QueueUrl=queue_url,
+        MaxNumberOfMessages=max_messages,
+        WaitTimeSeconds=wait_seconds,
+        MessageSystemAttributeNames=["All"],
+        MessageAttributeNames=["All"],
+    ).get("Messages", [])
+    if not messages:
+        return DrainResult(0, 0)
+    arn = _queue_arn(queue_url)
+    response = handler({"Records": [_sqs_record(m, arn) for m in messages]}, LocalContext()) or {}
+    failed = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
+    done = [m for m in messages if m["MessageId"] not in failed]
+    for start in range(0, len(done), 10):
+        sqs.delete_message_batch(
+            QueueUrl=queue_url,
+            Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[start : start + 10])
+            ],
+        )
+    return DrainResult(len(messages), len(done), [m["ReceiptHandle"] for m in messages if m["MessageId"] in failed])
+
+
+@cache
+def _queue_arn(queue_url: str) -> str:
+    from kycgate.core import aws
+
+    attributes = aws.client("sqs").get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
+    return attributes["Attributes"]["QueueArn"]
+
+
+def _sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": {
+            name: {"stringValue": value.get("StringValue"), "dataType": value["DataType"]}
+            for name, value in message.get("MessageAttributes", {}).items()
+        },
+        "md5OfBody": message["MD5OfBody"],
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": queue_arn.split(":")[3],
+    }
+
+
+def webhook_worker_loop(stop: threading.Event) -> None:
+    """CallbackQueue -> the webhook_worker handler, long-polling until ``stop``."""
+    from kycgate.core.logs import logger
+
+    while not stop.is_set():
+        try:
+            drain_once(wait_seconds=_POLL_SECONDS)
+        except Exception:
+            logger.exception("local webhook worker: drain failed")
+            stop.wait(_POLL_SECONDS)
+
+
+def outbox_sweeper_loop(stop: threading.Event) -> None:
+    """The outbox_sweeper handler every SWEEP_INTERVAL_SECONDS (AWS: every minute) until ``stop``."""
+    from kycgate.core.logs import logger
+    from kycgate.webhooks.sweeper import handler
+
+    while not stop.wait(SWEEP_INTERVAL_SECONDS):
+        try:
+            handler(_SCHEDULED_EVENT, LocalContext())
+        except Exception:
+            logger.exception("local outbox sweeper failed")
+
+
 def background_loops() -> list[Callable[[threading.Event], None]]:
-    """Loops that stand in for Lambda event sources locally (added by the contexts that need them)."""
-    return []
+    """Loops that stand in for Lambda event sources locally."""
+    return [webhook_worker_loop, outbox_sweeper_loop]
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:

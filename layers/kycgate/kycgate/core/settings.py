@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Annotated
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -15,9 +16,8 @@ class Settings(BaseSettings):
     sessions_table: str = "kycgate-sessions"
     proofs_bucket: str = "kycgate-proofs"
     callback_queue_url: str = ""
-    aws_region: str = Field(
-        default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION")
-    )
+    callback_dlq_url: str = ""
+    aws_region: str = Field(default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
 
     face_matcher: str = "sface"
     proof_url_ttl_seconds: int = 300
@@ -29,6 +29,30 @@ class Settings(BaseSettings):
     # receive webhooks on a laptop. Never set in AWS (template.yaml pins it to false).
     allow_loopback_callbacks: bool = False
     max_body_bytes: int = 20 * 1024 * 1024
+
+    # Webhook delivery. The retry schedule is comma-separated seconds ("5,300,1800"); unset means
+    # webhooks.backoff's default (about 5 s up to 24 h, ten attempts in all).
+    webhook_retry_schedule: Annotated[tuple[int, ...] | None, NoDecode] = None
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=25)
+    # A pending delivery is re-sent to the queue by the outbox sweeper once it is this overdue.
+    webhook_sweep_grace_seconds: int = Field(default=60, ge=1)
+    # After a rotation the previous secret keeps signing (beside the new one) for this long.
+    webhook_secret_overlap_seconds: int = Field(default=86400, ge=0)
+
+    @field_validator("webhook_retry_schedule", mode="before")
+    @classmethod
+    def _parse_schedule(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return None
+        try:
+            steps = tuple(int(part) for part in value.split(","))
+        except ValueError as exc:
+            raise ValueError(f"webhook retry schedule must be comma-separated seconds, got {value!r}") from exc
+        if not 1 <= len(steps) <= 15 or not all(1 <= step <= 86400 for step in steps):
+            raise ValueError("webhook retry schedule needs 1 to 15 steps, each 1 to 86400 seconds")
+        return steps
 
 
 @lru_cache(maxsize=1)

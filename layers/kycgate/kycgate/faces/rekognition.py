@@ -24,27 +24,24 @@ def _fit(image: bytes) -> bytes:
     """``image`` re-encoded as a JPEG small enough for CompareFaces, when it is not already."""
     if len(image) <= MAX_IMAGE_BYTES:
         return image
-    # Imported here: only oversized images need pixels, and this module must stay light.
-    import cv2
-    import numpy as np
+    # Pillow, not OpenCV: with Rekognition the function ships without the sface layer.
+    import io
 
-    decoded = cv2.imdecode(np.frombuffer(image, dtype=np.uint8), cv2.IMREAD_COLOR)
-    if decoded is None:
-        raise ValueError("image could not be decoded")
-    height, width = decoded.shape[:2]
-    longest = min(max(height, width), _SHRUNK_LONGEST_SIDE)
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(image)) as opened:
+            decoded = ImageOps.exif_transpose(opened).convert("RGB")
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ValueError("image could not be decoded") from exc
+    longest = min(max(decoded.size), _SHRUNK_LONGEST_SIDE)
     while True:
-        scale = longest / max(height, width)
-        resized = cv2.resize(
-            decoded,
-            (max(1, round(width * scale)), max(1, round(height * scale))),
-            interpolation=cv2.INTER_AREA,
-        )
-        ok, encoded = cv2.imencode(".jpg", resized, [cv2.IMWRITE_JPEG_QUALITY, 90])
-        if not ok:
-            raise ValueError("image could not be re-encoded")
-        if encoded.size <= MAX_IMAGE_BYTES:
-            return encoded.tobytes()
+        resized = decoded.copy()
+        resized.thumbnail((longest, longest), Image.Resampling.LANCZOS)
+        buffer = io.BytesIO()
+        resized.save(buffer, format="JPEG", quality=90)
+        if buffer.tell() <= MAX_IMAGE_BYTES:
+            return buffer.getvalue()
         longest = int(longest * 0.75)
 
 

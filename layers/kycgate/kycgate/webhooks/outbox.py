@@ -19,13 +19,23 @@ from kycgate.core.logs import logger
 from kycgate.core.settings import get_settings
 from kycgate.core.tenants import tenant_pk
 
+# GSI2 partitions. A pending delivery's GSI2SK is "<when the sweeper may next look at it>#<id>":
+# its creation, then its lease end while an attempt is in flight, then its next retry time. Failed
+# deliveries move to their own partition so `kycgate deliveries replay --failed` finds them directly.
 PENDING_INDEX_PK = "OUTBOX#PENDING"
+FAILED_INDEX_PK = "OUTBOX#FAILED"
 
 
 @dataclass(frozen=True)
-class PendingDelivery:
+class DeliveryRef:
+    """What travels on CallbackQueue: enough to load the delivery, nothing of its content."""
+
     tenant_id: str
     delivery_id: str
+
+
+@dataclass(frozen=True)
+class PendingDelivery(DeliveryRef):
     put: dict[str, Any]  # a TransactWriteItems entry
 
 
@@ -37,20 +47,50 @@ def deliveries_index_pk(tenant_id: str) -> str:
     return f"{tenant_pk(tenant_id)}#DELIVERIES"
 
 
+def sweep_key(epoch_seconds: float, delivery_id: str) -> str:
+    """GSI2SK: ISO timestamps of one format sort as strings, so the sweeper queries with ``<``."""
+    return f"{clock.iso(epoch_seconds)}#{delivery_id}"
+
+
+def message_body(ref: DeliveryRef) -> str:
+    return json.dumps({"tenant_id": ref.tenant_id, "delivery_id": ref.delivery_id})
+
+
+def parse_message(body: str) -> DeliveryRef | None:
+    """The delivery a CallbackQueue message names, or None for a message not in that shape."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    tenant_id, delivery_id = data.get("tenant_id"), data.get("delivery_id")
+    if not (isinstance(tenant_id, str) and tenant_id and isinstance(delivery_id, str) and delivery_id):
+        return None
+    return DeliveryRef(tenant_id=tenant_id, delivery_id=delivery_id)
+
+
+def ref_from_pk(pk: str) -> DeliveryRef:
+    """The delivery a table key names (GSI2 projects keys only)."""
+    tenant_part, _, delivery_id = pk.rpartition("#DLV#")
+    return DeliveryRef(tenant_id=tenant_part.removeprefix("T#"), delivery_id=delivery_id)
+
+
 def new_delivery(
     tenant_id: str, *, event: str, reference: str, url: str, payload: Mapping[str, Any]
 ) -> PendingDelivery:
     """A pending delivery of ``payload`` to ``url``; its body bytes are fixed now and signed as is."""
     delivery_id = ids.new_id("msg")
-    now = clock.now_iso()
+    epoch = clock.now()
+    now = clock.iso(epoch)
     item = {
         "PK": delivery_pk(tenant_id, delivery_id),
         "SK": "DELIVERY",
         "GSI1PK": deliveries_index_pk(tenant_id),
         "GSI1SK": f"{now}#{delivery_id}",
-        # Sparse index: only pending deliveries carry these, so the sweeper reads nothing else.
+        # Sparse index: only pending (and failed) deliveries carry these, so the sweeper reads nothing else.
         "GSI2PK": PENDING_INDEX_PK,
-        "GSI2SK": f"{now}#{delivery_id}",
+        "GSI2SK": sweep_key(epoch, delivery_id),
         "delivery_id": delivery_id,
         "tenant_id": tenant_id,
         "event": event,
@@ -59,6 +99,8 @@ def new_delivery(
         "body": json.dumps(payload, separators=(",", ":"), ensure_ascii=False),
         "status": "pending",
         "attempt_count": 0,
+        # Attempts since the delivery was last queued (a replay starts a new round of the schedule).
+        "round_attempts": 0,
         "created_at": now,
         "updated_at": now,
     }
@@ -76,16 +118,13 @@ def commit(transact_items: Sequence[dict[str, Any]], deliveries: Sequence[Pendin
     enqueue(deliveries)
 
 
-def enqueue(deliveries: Sequence[PendingDelivery]) -> None:
+def enqueue(deliveries: Sequence[DeliveryRef]) -> None:
     """Send delivery ids to CallbackQueue. A failure here is logged, not raised: the state change has
     committed, so the caller must see success, and the sweeper re-sends what did not arrive."""
     queue_url = get_settings().callback_queue_url
     if not deliveries or not queue_url:
         return
-    entries = [
-        {"Id": str(i), "MessageBody": json.dumps({"tenant_id": d.tenant_id, "delivery_id": d.delivery_id})}
-        for i, d in enumerate(deliveries)
-    ]
+    entries = [{"Id": str(i), "MessageBody": message_body(d)} for i, d in enumerate(deliveries)]
     try:
         for start in range(0, len(entries), 10):
             result = aws.client("sqs").send_message_batch(QueueUrl=queue_url, Entries=entries[start : start + 10])

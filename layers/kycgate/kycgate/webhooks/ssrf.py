@@ -222,8 +222,10 @@ def pinned_pool(resolved: ResolvedCallback, timeout: float, *, address: str | No
             "port": resolved.port,
             "timeout": Timeout(total=timeout),
             "retries": False,
-            # Worker threads delivering in parallel to one receiver each keep a connection.
-            "maxsize": 4,
+            # Worker threads delivering in parallel to one receiver each keep a connection: a batch's
+            # records (BatchSize 10 in template.yaml) run at once, and a pool smaller than that would
+            # close and reopen the connections beyond its size on every batch.
+            "maxsize": 10,
             "headers": {"Host": resolved.host_header},
         }
         if resolved.scheme == "https":

@@ -1,0 +1,4 @@
+from kycgate.lambda_entry import handler_for
+from kycgate.webhooks.api import router
+
+handler = handler_for(router, "list_webhook_deliveries")

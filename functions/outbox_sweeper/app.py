@@ -1,0 +1,3 @@
+from kycgate.webhooks.sweeper import handler
+
+__all__ = ["handler"]

@@ -1,0 +1,3 @@
+from kycgate.webhooks.worker import handler
+
+__all__ = ["handler"]
