@@ -116,11 +116,18 @@ def query_index(
     names = {"#pk": pk_name}
     values: dict[str, Any] = {":pk": to_value(partition)}
     condition = "#pk = :pk"
+    if sort_from:
+        values[":from"] = to_value(sort_from)
+    if sort_to:
+        values[":to"] = to_value(sort_to)
     if sort_from or sort_to:
         names["#sk"] = sk_name
-        values[":from"] = to_value(sort_from or "")
-        values[":to"] = to_value(sort_to or "~")
-        condition += " AND #sk BETWEEN :from AND :to"
+        # DynamoDB refuses an empty string as a key value, so an open end is a different operator.
+        condition += {
+            (True, True): " AND #sk BETWEEN :from AND :to",
+            (True, False): " AND #sk >= :from",
+            (False, True): " AND #sk <= :to",
+        }[(bool(sort_from), bool(sort_to))]
     filters = []
     for i, (name, value) in enumerate((equals or {}).items()):
         if value is not None:

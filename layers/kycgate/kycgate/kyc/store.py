@@ -30,6 +30,7 @@ from kycgate.core.dynamo import (
     is_condition_failure,
     is_transaction_condition_failure,
     key,
+    query_index,
     records_table,
     to_item,
     to_value,
@@ -165,7 +166,7 @@ def get_reference_face(tenant_id: str, customer_id: str) -> dict[str, Any] | Non
 
 def list_customers(tenant_id: str, *, kyc_status: str | None) -> list[dict[str, Any]]:
     """Every customer of the tenant, newest first. One Query per 1 MB page of the index."""
-    return _query_index(customers_index_pk(tenant_id), equals={"kyc_status": kyc_status})
+    return query_index(records_table(), customers_index_pk(tenant_id), equals={"kyc_status": kyc_status})
 
 
 # ---------------------------------------------------------------- KYC requests
@@ -257,7 +258,8 @@ def list_kyc_requests(
 
     One Query per 1 MB page of the index; the date range is a key condition, the rest a filter.
     """
-    return _query_index(
+    return query_index(
+        records_table(),
         kyc_requests_index_pk(tenant_id),
         # '~' sorts after every character of "#kyc_<hex>", so a request created at created_to is included.
         sort_from=created_from,
@@ -347,50 +349,3 @@ def _commit(transact_items: list[dict[str, Any]], deliveries: Sequence[PendingDe
         if is_transaction_condition_failure(exc):
             raise StaleWrite from exc
         raise
-
-
-def _query_index(
-    partition: str,
-    *,
-    equals: Mapping[str, str | None],
-    sort_from: str | None = None,
-    sort_to: str | None = None,
-) -> list[dict[str, Any]]:
-    names = {"#pk": "GSI1PK"}
-    values: dict[str, Any] = {":pk": to_value(partition)}
-    condition = "#pk = :pk"
-    if sort_from:
-        values[":from"] = to_value(sort_from)
-    if sort_to:
-        values[":to"] = to_value(sort_to)
-    if sort_from or sort_to:
-        names["#sk"] = "GSI1SK"
-        # DynamoDB refuses an empty string as a key value, so an open end is a different operator.
-        condition += {
-            (True, True): " AND #sk BETWEEN :from AND :to",
-            (True, False): " AND #sk >= :from",
-            (False, True): " AND #sk <= :to",
-        }[(bool(sort_from), bool(sort_to))]
-    filters = []
-    for i, (name, value) in enumerate(equals.items()):
-        if value is not None:
-            names[f"#e{i}"] = name
-            values[f":e{i}"] = to_value(value)
-            filters.append(f"#e{i} = :e{i}")
-    kwargs: dict[str, Any] = {
-        "TableName": records_table(),
-        "IndexName": "GSI1",
-        "KeyConditionExpression": condition,
-        "ExpressionAttributeNames": names,
-        "ExpressionAttributeValues": values,
-        "ScanIndexForward": False,
-    }
-    if filters:
-        kwargs["FilterExpression"] = " AND ".join(filters)
-    items: list[dict[str, Any]] = []
-    while True:
-        response = ddb().query(**kwargs)
-        items.extend(item for raw in response.get("Items", []) if (item := from_item(raw)) is not None)
-        if "LastEvaluatedKey" not in response:
-            return items
-        kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
