@@ -11,15 +11,14 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 from fastapi.routing import APIRoute, APIRouter
 from mangum import Mangum
 
 from kycgate.core.logs import logger
+from kycgate.core.metrics import metrics
 from kycgate.core.web import build_app
-
-metrics = Metrics(namespace="kycgate", service="kycgate")
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from kycgate.core import clock, ids
 from kycgate.core.errors import Conflict, NotFound, Unprocessable, field_error
 from kycgate.core.logs import logger
+from kycgate.core.metrics import MetricUnit, metrics
 from kycgate.core.pagination import paginate
 from kycgate.core.settings import get_settings
 from kycgate.kyc import store
@@ -266,6 +267,7 @@ def verify_documents(tenant_id: str, request: DocumentVerificationRequest) -> Do
             "declined_code": document["declined_code"],
         },
     )
+    metrics.add_metric(name=f"KycRequests_{decision.status.value}", unit=MetricUnit.Count, value=1)
     return response
 
 

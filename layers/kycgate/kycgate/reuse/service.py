@@ -10,12 +10,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from aws_lambda_powertools import Metrics
-from aws_lambda_powertools.metrics import MetricUnit
-
 from kycgate.core import clock, ids
 from kycgate.core.errors import BadRequest, Conflict, Gone, NotFound, ServiceUnavailable, Unprocessable, field_error
 from kycgate.core.logs import logger
+from kycgate.core.metrics import MetricUnit, metrics
 from kycgate.core.pagination import paginate
 from kycgate.core.settings import get_settings
 from kycgate.kyc import service as kyc_service
@@ -65,8 +63,6 @@ _MOBILE_OS_FAMILIES = frozenset(
 _WRITE_TRIES = 16
 
 PENDING, APPROVED, EXHAUSTED = "pending", "approved", "exhausted"
-
-metrics = Metrics(namespace="kycgate", service="kycgate")
 
 
 # ---------------------------------------------------------------- create

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Metrics
-from aws_lambda_powertools.metrics import MetricUnit
-
 from kycgate.core.logs import logger
+from kycgate.core.metrics import MetricUnit, metrics
 from kycgate.webhooks import delivery
-
-metrics = Metrics(namespace="kycgate", service="kycgate")
 
 
 @metrics.log_metrics

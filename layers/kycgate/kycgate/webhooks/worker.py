@@ -16,8 +16,6 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_lambda_powertools import Metrics
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     AsyncBatchProcessor,
     EventType,
@@ -26,10 +24,10 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from kycgate.core.logs import logger
+from kycgate.core.metrics import MetricUnit, metrics
 from kycgate.webhooks import delivery, queues
 from kycgate.webhooks.outbox import parse_message
 
-metrics = Metrics(namespace="kycgate", service="kycgate")
 # Records run in threads and powertools' metric set is a plain dict.
 _metrics_lock = threading.Lock()
 
