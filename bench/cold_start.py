@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,7 +41,7 @@ FLOOR = textwrap.dedent(
     event = json.load(open(os.environ["BENCH_EVENT"]))
     response = handler(event, None)
     assert response["statusCode"] == 200, response
-    print(json.dumps({"seconds": time.perf_counter() - t0}))
+    print(json.dumps({"seconds": time.perf_counter() - t0, "cpu": time.process_time()}))
     """
 )
 
@@ -61,7 +60,7 @@ FUNCTION = textwrap.dedent(
     event = json.load(open(os.environ["BENCH_EVENT"]))
     response = module.handler(event, Context())
     status = response.get("statusCode", 200) if isinstance(response, dict) else 200
-    print(json.dumps({"seconds": time.perf_counter() - t0, "status": status}))
+    print(json.dumps({"seconds": time.perf_counter() - t0, "cpu": time.process_time(), "status": status}))
     """
 )
 
@@ -105,10 +104,11 @@ def main() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "layers" / "kycgate"), "POWERTOOLS_TRACE_DISABLED": "true"}
     floor_env = {**env, "BENCH_EVENT": str(ROOT / "events" / "get_preferences.json")}
     print("floor = one-route FastAPI + Mangum app creating a boto3 DynamoDB client and making one GetItem;")
-    print(f"each function's runs alternate with floor runs (median of {args.runs} each), so load drift cancels.")
-    print(f"{'function':38} {'ms':>6} {'floor ms':>9} {'x floor':>8}  status")
+    print(f"each function's runs alternate with floor runs; fastest of {args.runs} each.")
+    print("x cpu compares the processes' CPU time (import + first invoke), which other load barely moves.")
+    print(f"{'function':38} {'ms':>6} {'floor ms':>9} {'x floor':>8} {'x cpu':>9}  status")
     only = {o for o in args.only.split(",") if o}
-    worst = 0.0
+    worst = worst_cpu = 0.0
     for op in sorted(_template_functions()):
         if only and op not in only:
             continue
@@ -117,16 +117,23 @@ def main() -> None:
         runs, floors = [], []
         for _ in range(args.runs):
             fresh_state(op)
-            floors.append(_run(FLOOR, floor_env)["seconds"])
+            floors.append(_run(FLOOR, floor_env))
             runs.append(_run(FUNCTION, fenv))
-        seconds = statistics.median(r["seconds"] for r in runs)
-        floor = statistics.median(floors)
+        # The fastest run is the cost itself; slower ones are that cost plus whatever else the
+        # machine was doing (timeit's reasoning).
+        seconds = min(r["seconds"] for r in runs)
+        floor = min(f["seconds"] for f in floors)
+        cpu_ratio = min(r["cpu"] for r in runs) / min(f["cpu"] for f in floors)
         ratio = seconds / floor
         note = "  (matches faces: target does not apply)" if op in FACE_FUNCTIONS else ""
         if op not in FACE_FUNCTIONS:
             worst = max(worst, ratio)
-        print(f"{op:38} {seconds * 1000:6.0f} {floor * 1000:9.0f} {ratio:8.2f}  {runs[-1]['status']}{note}")
-    print(f"worst non-face ratio: {worst:.2f}x (target <= 1.15x)")
+            worst_cpu = max(worst_cpu, cpu_ratio)
+        print(
+            f"{op:38} {seconds * 1000:6.0f} {floor * 1000:9.0f} {ratio:8.2f} {cpu_ratio:9.2f}  "
+            f"{runs[-1]['status']}{note}"
+        )
+    print(f"worst non-face ratio: wall {worst:.2f}x, cpu {worst_cpu:.2f}x (target <= 1.15x)")
 
 
 if __name__ == "__main__":
