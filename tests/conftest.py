@@ -6,6 +6,7 @@ import importlib.util
 import json
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,13 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """Fresh in-process moto with every table, queue and bucket of template.yaml."""
+    with moto_stack(monkeypatch) as env:
+        yield env
+
+
+@contextmanager
+def moto_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """The `aws` fixture's body, for fixtures of a wider scope (one stack shared by a module)."""
     from moto import mock_aws
 
     from kycgate.core import clock

@@ -56,12 +56,16 @@ def is_condition_failure(exc: Exception) -> bool:
     return code == "ConditionalCheckFailedException"
 
 
-def is_transaction_condition_failure(exc: Exception) -> bool:
+def cancellation_reasons(exc: Exception) -> list[dict[str, Any]]:
+    """Per-item reasons of a cancelled TransactWriteItems (in request order); [] for any other error."""
     response = _error_response(exc)
     if response.get("Error", {}).get("Code") != "TransactionCanceledException":
-        return False
-    reasons = response.get("CancellationReasons") or []
-    return any(r.get("Code") == "ConditionalCheckFailed" for r in reasons)
+        return []
+    return response.get("CancellationReasons") or []
+
+
+def is_transaction_condition_failure(exc: Exception) -> bool:
+    return any(r.get("Code") == "ConditionalCheckFailed" for r in cancellation_reasons(exc))
 
 
 def live(item: dict[str, Any] | None) -> dict[str, Any] | None:

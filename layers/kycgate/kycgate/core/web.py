@@ -43,6 +43,8 @@ _RETRYABLE_AWS_CODES = frozenset(
         "RequestTimeoutException",
     }
 )
+_MAX_FIELD_ERRORS = 20
+_FASTAPI_BODY_ERROR = "There was an error parsing the body"
 # Reasons a DynamoDB transaction is cancelled that say nothing about the data: another transaction
 # touched the same item, or the table is throttled. Retrying the request later succeeds.
 _TRANSIENT_CANCELLATION_REASONS = frozenset(
@@ -76,19 +78,27 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        # Inputs are left out on purpose: they can be megabytes of base64 or a customer's PII.
-        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        # Inputs are left out on purpose: they can be megabytes of base64 or a customer's PII. The
+        # list is capped: a 200,000-item array of bad values must not become a 20 MB answer.
+        found = exc.errors()
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in found[:_MAX_FIELD_ERRORS]]
         detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors[:5])
-        body = problem_body(
-            422, "Unprocessable Content", detail, "validation-error", errors, request.url.path
-        )
+        if len(found) > _MAX_FIELD_ERRORS:
+            detail += f" ({len(found)} errors; the first {_MAX_FIELD_ERRORS} are listed)"
+        body = problem_body(422, "Unprocessable Content", detail, "validation-error", errors, request.url.path)
         return JSONResponse(body, status_code=422, media_type=PROBLEM_JSON)
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)
+        if isinstance(exc.__cause__, Problem):
+            # FastAPI turns any error raised while reading the body into a 400, including the 413 of
+            # BodySizeLimit on a streamed (chunked) body: answer with the original problem.
+            return problem_response(exc.__cause__, request)
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"No route matches {request.method} {request.url.path}"
+        elif exc.status_code == 400 and detail == _FASTAPI_BODY_ERROR:
+            detail = "The request body could not be read as JSON: send UTF-8 JSON nested at most a few hundred levels."
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         body = problem_body(exc.status_code, _title(exc.status_code), detail, slug, None, request.url.path)
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers, media_type=PROBLEM_JSON)
@@ -126,19 +136,13 @@ def _aws_problem(exc: Exception) -> Problem | None:
     if code == "ConditionalCheckFailedException":
         return Conflict("The resource changed concurrently; read it again and retry.")
     if code == "TransactionCanceledException":
-        reasons = {r.get("Code", "None") for r in getattr(exc, "response", {}).get("CancellationReasons") or []}
+        response = getattr(exc, "response", None) or {}
+        reasons = {r.get("Code", "None") for r in response.get("CancellationReasons") or []}
         if "ConditionalCheckFailed" in reasons:
             return Conflict("The resource changed concurrently; read it again and retry.")
         if reasons <= _TRANSIENT_CANCELLATION_REASONS:
             return ServiceUnavailable("A storage transaction conflicted with another; retry shortly.")
     return None
-
-
-def _is_aws_unreachable(exc: Exception) -> bool:
-    from botocore.exceptions import ConnectionError as BotoConnectionError
-    from botocore.exceptions import HTTPClientError
-
-    return isinstance(exc, BotoConnectionError | HTTPClientError)
 
 
 def _aws_error_code(exc: Exception) -> str | None:

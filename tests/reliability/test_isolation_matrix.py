@@ -1,0 +1,270 @@
+"""Tenant isolation and authentication, generated from app.routes.
+
+Tenant-key routes: A's objects addressed with B's key -> 404 problem+json, nothing written, none of
+A's data in the answer; a create with A's id makes B's own object and leaves A's alone; lists read
+as B show nothing of A's; no key / revoked key / malformed keys -> 401 problem+json.
+Token routes: unknown, malformed and expired tokens -> 404/410 (422 for a malformed token in a body).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from kycgate.app import create_app
+from kycgate.core import clock
+from tests.reliability.harness import (
+    FIELDS,
+    PUBLIC_OPERATIONS,
+    Operation,
+    Request,
+    World,
+    assert_error,
+    assert_problem,
+    aws_state,
+    count,
+    mirror_preferences,
+    operations,
+    valid_request,
+)
+
+OPERATIONS = operations(create_app())
+
+# Request models whose field names a *new* object (an id in the tenant's own namespace).
+CREATES = {"CreateProfileRequest": "customer_id", "CreateReuseKycSessionRequest": "reference"}
+
+MALFORMED_KEYS: dict[str, dict[str, str]] = {
+    "no-key": {},
+    "scheme-basic": {"Authorization": "Basic a2dfbGl2ZV94Og=="},
+    "bearer-empty": {"Authorization": "Bearer "},
+    "bearer-unknown": {"Authorization": "Bearer kg_live_" + secrets.token_urlsafe(32)},
+    "bearer-no-prefix": {"Authorization": "Bearer " + secrets.token_urlsafe(32)},
+    "bearer-huge": {"Authorization": "Bearer kg_live_" + "A" * 8000},
+    "bearer-sql": {"Authorization": "Bearer kg_live_' OR '1'='1"},
+}
+WRONG_TOKENS = {
+    "unknown-token": secrets.token_urlsafe(32),
+    "short-token": "abc",
+    "long-token": "A" * 2000,
+    "traversal-token": "..%2F..%2Fadmin",
+    "unicode-token": "tok\u202eneyb\u200b",
+}
+TOKEN_TTL_MARGIN_SECONDS = 16 * 60  # past both the 10-minute session and the 15-minute handoff
+
+
+def _cases(op: Operation) -> list[str]:
+    if op.auth == "tenant":
+        cases = [*MALFORMED_KEYS, "revoked-key"]
+        if op.path_params or _referenced_fields(op) or any(r for _, r in op.query_params):
+            cases.append("other-tenant")
+        if op.body_model in CREATES:
+            cases.append("same-id-other-tenant")
+        if op.method == "GET" and not op.path_params:
+            cases.append("read-as-other-tenant")
+        return cases
+    if op.auth == "token":
+        return [*WRONG_TOKENS, "expired-token"]
+    return ["public"] if op.operation_id in PUBLIC_OPERATIONS else []
+
+
+def _referenced_fields(op: Operation) -> list[str]:
+    created = CREATES.get(op.body_model or "")
+    return [name for name in op.body_fields if name in FIELDS and name != created]
+
+
+# Routes whose answer to an unknown id is not a 404 by design (still indistinguishable from A's id).
+NOT_FOUND_EXCEPTIONS = {
+    # DESIGN.md decision order: a customer without an approved KYC makes the session not required,
+    # and a customer B does not have is such a customer (200, is_required=false, reason_code).
+    "create_reuse_kyc_session": 200,
+}
+
+MATRIX = [(op, case) for op in OPERATIONS for case in _cases(op)]
+
+
+@pytest.mark.parametrize(("op", "case"), MATRIX, ids=[f"{op.operation_id}-{case}" for op, case in MATRIX])
+def test_isolation(world: World, op: Operation, case: str) -> None:
+    CASES[_family(case)](world, op, case)
+    count("isolation matrix cells (routes x cases)", op.operation_id)
+
+
+def _family(case: str) -> str:
+    if case in MALFORMED_KEYS:
+        return "malformed-key"
+    if case in WRONG_TOKENS:
+        return "wrong-token"
+    return case
+
+
+def _a_secrets(world: World) -> list[str]:
+    """Strings that only tenant A's data contains: its id, key and the ids of everything it owns."""
+    values = [world.a.tenant_id, world.a.api_key]
+    values += [v for (_, tenant_id), v in world.objects().items() if tenant_id == world.a.tenant_id]
+    return [v for v in values if isinstance(v, str) and len(v) >= 8]
+
+
+def _assert_nothing_of_a(world: World, response: Any) -> None:
+    # An id the caller sent may be echoed in the problem detail; anything else of A's may not appear.
+    sent = str(response.request.url) + (response.request.content or b"").decode(errors="replace")
+    leaked = [v for v in _a_secrets(world) if v in response.text and v not in sent]
+    assert not leaked, f"the answer carries tenant A's {leaked}"
+
+
+def _malformed_key(world: World, op: Operation, case: str) -> None:
+    request = valid_request(world, op)
+    before = aws_state()
+    response = world.request(
+        request.method, request.url, None, headers=MALFORMED_KEYS[case], params=request.params, json=request.body
+    )
+    assert_problem(response, 401, case)
+    assert response.headers.get("www-authenticate", "").lower().startswith("bearer")
+    assert not before.delta(aws_state()), f"{op.label} wrote data for an unauthenticated caller"
+
+
+def _revoked_key(world: World, op: Operation, case: str) -> None:
+    request = valid_request(world, op)
+    request.tenant = world.revoked
+    before = aws_state()
+    assert_problem(request.send(world), 401, case)
+    assert not before.delta(aws_state())
+
+
+def _other_tenant(world: World, op: Operation, case: str) -> None:
+    mirror_preferences(world, world.a, world.b)  # so only the ids can decide B's answer
+    request = valid_request(world, op, world.a)
+    request.tenant = world.b
+    before = aws_state()
+    response = request.send(world)
+    _assert_nothing_of_a(world, response)
+    assert not before.delta(aws_state()), f"{op.label}: tenant B's call on A's object wrote data"
+    # B cannot tell A's object from one that never existed: same status, same body.
+    ghost, renamed = _with_ghost_ids(world, op, request)
+    ghost_response = ghost.send(world)
+    assert response.status_code == ghost_response.status_code, (response.text[:300], ghost_response.text[:300])
+    assert _json(response) == _json(ghost_response, renamed), "A's id answers differently from an unknown id"
+    expected = NOT_FOUND_EXCEPTIONS.get(op.operation_id, 404)
+    if expected == 404:
+        assert_problem(response, 404, f"{op.label} with tenant A's ids and tenant B's key")
+    else:
+        assert response.status_code == expected, response.text[:300]
+
+
+def _with_ghost_ids(world: World, op: Operation, request: Request) -> tuple[Request, dict[str, str]]:
+    """The same request with each of A's ids swapped for a never-created id of the same shape."""
+    owned = {v for (_, t), v in world.objects().items() if t == world.a.tenant_id and isinstance(v, str)}
+    sent = json.dumps([request.url, request.params, request.body])
+    renamed = {}
+    for value in sorted(owned, key=len, reverse=True):
+        if value in sent:
+            prefix = value.split("_", 1)[0] + "_" if re.match(r"^[a-z]+_", value) else "ghost-"
+            renamed[value] = prefix + uuid.uuid4().hex[: max(8, len(value) - len(prefix))]
+    for old, new in renamed.items():
+        sent = sent.replace(old, new)
+    url, params, body = json.loads(sent)
+    return Request(request.method, url, request.tenant, params, body), {new: old for old, new in renamed.items()}
+
+
+def _json(response: Any, renamed: dict[str, str] | None = None) -> Any:
+    text = response.text
+    for new, old in (renamed or {}).items():
+        text = text.replace(new, old)
+    return json.loads(text) if text else None
+
+
+def _same_id_other_tenant(world: World, op: Operation, case: str) -> None:
+    field = CREATES[op.body_model or ""]
+    first = valid_request(world, op, world.a, fresh=True)
+    created_by_a = first.send(world)
+    assert created_by_a.status_code < 300, created_by_a.text
+    second = valid_request(world, op, world.b, fresh=True)
+    second.body[field] = first.body[field]
+    response = second.send(world)
+    assert response.status_code < 300, f"B could not use an id A uses: {response.status_code} {response.text[:300]}"
+    assert world.a.tenant_id not in response.text
+    again = first.send(world)
+    assert again.status_code == created_by_a.status_code or again.status_code == 409, again.text
+    assert world.b.tenant_id not in again.text
+
+
+def _read_as_other_tenant(world: World, op: Operation, case: str) -> None:
+    response = valid_request(world, op, world.b).send(world)
+    assert response.status_code == 200, response.text[:300]
+    _assert_nothing_of_a(world, response)
+
+
+def _replace_token(world: World, op: Operation, token: str) -> Any:
+    request = valid_request(world, op, fresh=True)
+    if "token" in op.path_params:
+        live = request.url.rsplit("/", 1)[-1]
+        request.url = request.url[: -len(live)] + token.replace("/", "%2F")
+    elif request.body is not None and "token" in request.body:
+        request.body["token"] = token
+    else:
+        request.params["token"] = token
+    return request
+
+
+# A hosted page is a shell that reads its session through the API: for a token it cannot use it
+# shows a "broken link" page (400) or the shell itself, which holds nothing but the token sent.
+PAGE_STATUSES = {200, 400, 404, 410}
+
+
+def _wrong_token(world: World, op: Operation, case: str) -> None:
+    request = _replace_token(world, op, WRONG_TOKENS[case])
+    before = aws_state()
+    response = request.send(world)
+    # A token that breaks its declared shape (length, alphabet) may be refused before any lookup.
+    allowed = {404} if case == "unknown-token" else {404, 422}
+    assert_error(op, response, PAGE_STATUSES if op.html else allowed, case)
+    _assert_nothing_of_a(world, response)
+    assert not before.delta(aws_state())
+
+
+def _expired_token(world: World, op: Operation, case: str) -> None:
+    request = valid_request(world, op, fresh=True)
+    clock.travel(TOKEN_TTL_MARGIN_SECONDS)
+    try:
+        before = aws_state()
+        response = request.send(world)
+        if op.html:
+            assert_error(op, response, PAGE_STATUSES, "expired token")
+        elif response.status_code == 200:
+            # A status read may report the lapse itself; it must not pretend the session is live.
+            assert response.json().get("status") == "expired", response.text[:300]
+        else:
+            assert_error(op, response, {404, 410}, "expired token")
+        assert not before.delta(aws_state()), f"{op.label} wrote data for an expired token"
+    finally:
+        clock.reset()
+
+
+def _public(world: World, op: Operation, case: str) -> None:
+    request = valid_request(world, op)
+    before = aws_state()
+    response = request.send(world)
+    assert response.status_code < 300, response.text[:300]
+    _assert_nothing_of_a(world, response)
+    assert not before.delta(aws_state())
+
+
+CASES: dict[str, Callable[[World, Operation, str], None]] = {
+    "public": _public,
+    "malformed-key": _malformed_key,
+    "revoked-key": _revoked_key,
+    "other-tenant": _other_tenant,
+    "same-id-other-tenant": _same_id_other_tenant,
+    "read-as-other-tenant": _read_as_other_tenant,
+    "wrong-token": _wrong_token,
+    "expired-token": _expired_token,
+}
+
+
+def test_every_route_is_in_the_matrix() -> None:
+    uncovered = [op.label for op in OPERATIONS if not _cases(op)]
+    assert not uncovered, f"{uncovered} have no isolation cases: classify them in tests/reliability/harness.py"
