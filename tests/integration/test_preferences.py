@@ -55,7 +55,6 @@ def test_null_threshold_means_any_amount(client: Any, tenant_a: Any) -> None:
         ({"reuse_kyc_triggers": {"withdrawal": {"threshold": -1}}}, "threshold"),
         ({"reuse_kyc_reactions": {"max_retry_attempts": 11}}, "max_retry_attempts"),
         ({"reuse_kyc_triggers": {"withdrawl": True}}, "withdrawl"),
-        ({"is_reuse_kyc_enabled": None}, "is_reuse_kyc_enabled"),
         ({"supported_document_types": ["library_card"]}, "supported_document_types"),
     ],
 )
@@ -74,3 +73,10 @@ def test_invalid_patch_is_422_and_changes_nothing(client: Any, tenant_a: Any, pa
 def test_preferences_are_per_tenant(client: Any, tenant_a: Any, tenant_b: Any) -> None:
     client.patch(PATH, headers=tenant_a.headers, json={"is_reuse_kyc_enabled": True})
     assert client.get(PATH, headers=tenant_b.headers).json()["is_reuse_kyc_enabled"] is False
+
+
+def test_null_on_a_setting_leaves_it_as_is(client: Any, tenant_a: Any) -> None:
+    client.patch(PATH, headers=tenant_a.headers, json={"is_reuse_kyc_enabled": True, "min_age": 21})
+    response = client.patch(PATH, headers=tenant_a.headers, json={"is_reuse_kyc_enabled": None, "min_age": None})
+    assert response.status_code == 200
+    assert (response.json()["is_reuse_kyc_enabled"], response.json()["min_age"]) == (True, 21)

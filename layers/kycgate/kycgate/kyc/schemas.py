@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -180,9 +181,37 @@ class UpdateKycPreferencesRequest(_Partial):
     reuse_kyc_reactions: ReuseKycReactionsUpdate | None = None
 
     def changes(self) -> dict[str, Any]:
-        """The keys the caller sent, nested. An explicit null on a threshold/count means 'any' (0)."""
-        return self.model_dump(mode="json", exclude_unset=True)
+        """The keys the caller sent, nested. An explicit null on a threshold/count/window means 'any'
+        (0, as the seed defines); on any other key it means 'leave as is'."""
+        return _without_nulls(self.model_dump(mode="json", exclude_unset=True))
 
+
+_NULL_MEANS_ANY = frozenset({"threshold", "count", "window_minutes"})
+
+
+def _without_nulls(changes: dict[str, Any]) -> dict[str, Any]:
+    kept: dict[str, Any] = {}
+    for name, value in changes.items():
+        if isinstance(value, dict):
+            kept[name] = _without_nulls(value)
+        elif value is not None or name in _NULL_MEANS_ANY:
+            kept[name] = value
+    return kept
+
+
+def _iso_8601_only(value: Any) -> Any:
+    # pydantic also reads numbers as Unix timestamps, so ?created_to=-165075 would silently mean 1969.
+    if isinstance(value, str):
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("must be an ISO 8601 date or date-time, e.g. 2026-11-21T10:00:00Z") from None
+    elif not isinstance(value, datetime):
+        raise ValueError("must be an ISO 8601 date or date-time, e.g. 2026-11-21T10:00:00Z")
+    return value
+
+
+_IsoDatetime = Annotated[datetime, BeforeValidator(_iso_8601_only)]
 
 # ---------------------------------------------------------------- customers
 
@@ -193,7 +222,21 @@ CustomerId = Annotated[
     StringConstraints(pattern=CUSTOMER_ID_PATTERN),
     Field(description="your own id for the customer: 1-128 of A-Z a-z 0-9 . _ : @ + -"),
 ]
-_Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Control characters (NUL, newlines, escapes) and bidi overrides/isolates have no place in a name or
+# address: they corrupt logs, CSV exports and the reviewer's screen (RTL spoofing). Zero-width joiners
+# and marks stay legal: real names in several scripts need them.
+_FORBIDDEN_IN_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _printable(value: str) -> str:
+    if _FORBIDDEN_IN_TEXT.search(value):
+        raise ValueError("must not contain control characters or bidirectional override characters")
+    return value
+
+
+_Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_printable)
+]
 _EARLIEST_BIRTHDAY = date(1900, 1, 1)
 
 
@@ -407,8 +450,8 @@ class KycRequestFilters(BaseModel):
     status: KycStatus | None = None
     customer_id: Annotated[str, StringConstraints(max_length=128)] | None = None
     document_type: SupportedDocumentType | None = None
-    created_from: datetime | None = Field(None, description="inclusive; ISO 8601, UTC when no offset")
-    created_to: datetime | None = Field(None, description="inclusive; ISO 8601, UTC when no offset")
+    created_from: _IsoDatetime | None = Field(None, description="inclusive; ISO 8601, UTC when no offset")
+    created_to: _IsoDatetime | None = Field(None, description="inclusive; ISO 8601, UTC when no offset")
 
     @model_validator(mode="after")
     def _ordered(self) -> KycRequestFilters:

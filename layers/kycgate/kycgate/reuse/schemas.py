@@ -27,7 +27,7 @@ Token = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 def _known_event(value: Any) -> Any:
     # Seed 000 lets an empty event fall through and allow the request; DESIGN.md makes it a 422
     # that names every allowed event, because a control that silently allows is a compliance hole.
-    if value is None or value not in ReuseKycEvent._value2member_map_:
+    if not isinstance(value, str) or value not in ReuseKycEvent._value2member_map_:
         shown = "missing" if value is None else repr(value)[:60]
         raise PydanticCustomError(
             "reuse_kyc_event",

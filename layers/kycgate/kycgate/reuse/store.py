@@ -27,6 +27,7 @@ from typing import Any
 
 from kycgate.core import blobs
 from kycgate.core.dynamo import (
+    cancellation_reasons,
     ddb,
     from_item,
     is_condition_failure,
@@ -129,7 +130,7 @@ def create_session(session: dict[str, Any], token: dict[str, Any], handoff: dict
     try:
         ddb().transact_write_items(TransactItems=items)
     except Exception as exc:
-        reasons = _cancellation_reasons(exc)
+        reasons = cancellation_reasons(exc)
         if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
             raise SessionTaken(from_item(reasons[0].get("Item"))) from exc
         if reasons and any(r.get("Code") == "TransactionConflict" for r in reasons):
@@ -200,7 +201,7 @@ def record_outcome(
     try:
         outbox.commit(transact, deliveries)
     except Exception as exc:
-        reasons = _cancellation_reasons(exc)
+        reasons = cancellation_reasons(exc)
         if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
             raise SessionChanged(from_item(reasons[0].get("Item"))) from exc
         if reasons and any(r.get("Code") == "TransactionConflict" for r in reasons):
@@ -308,10 +309,3 @@ def _get(table: str, pk: str, sk: str) -> dict[str, Any] | None:
     # Strongly consistent: a phone submits seconds after create, racing submits must see each other.
     response = ddb().get_item(TableName=table, Key=key(pk, sk), ConsistentRead=True)
     return live(from_item(response.get("Item")))
-
-
-def _cancellation_reasons(exc: Exception) -> list[dict[str, Any]]:
-    response = getattr(exc, "response", {})
-    if response.get("Error", {}).get("Code") != "TransactionCanceledException":
-        return []
-    return response.get("CancellationReasons") or []
