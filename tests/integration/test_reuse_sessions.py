@@ -94,8 +94,14 @@ def test_no_prior_kyc_with_a_face_comes_before_the_event_rule(
         assert verify(client, tenant_a, "obama", selfie="biden_1.jpg").json()["status"] == "declined"
     elif customer_state == "other_tenant":
         kyc_customer(client, tenant_b)
-    body = create(client, tenant_a, "r1", customer_id="obama").json()
-    assert (body["is_required"], body["reason_code"], body["token"]) == (False, "no_prior_kyc", "")
+    response = create(client, tenant_a, "r1", customer_id="obama")
+    if customer_state in ("unknown", "other_tenant"):
+        # A mistyped (or another tenant's) customer id is an error, never "nothing to re-verify".
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/problem+json"
+    else:
+        body = response.json()
+        assert (body["is_required"], body["reason_code"], body["token"]) == (False, "no_prior_kyc", "")
     assert status(client, tenant_a, "r1").status_code == 404  # nothing was stored
 
 

@@ -79,11 +79,7 @@ def _referenced_fields(op: Operation) -> list[str]:
 
 
 # Routes whose answer to an unknown id is not a 404 by design (still indistinguishable from A's id).
-NOT_FOUND_EXCEPTIONS = {
-    # DESIGN.md decision order: a customer without an approved KYC makes the session not required,
-    # and a customer B does not have is such a customer (200, is_required=false, reason_code).
-    "create_reuse_kyc_session": 200,
-}
+NOT_FOUND_EXCEPTIONS: dict[str, int] = {}
 
 MATRIX = [(op, case) for op in OPERATIONS for case in _cases(op)]
 

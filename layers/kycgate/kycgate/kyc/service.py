@@ -158,11 +158,14 @@ class ReferenceFace:
 
 
 def reference_face_of(tenant_id: str, customer_id: str) -> ReferenceFace | None:
-    """The customer's reference face, or None (unknown customer, never approved, or latest decision not
-    an approval with a face). Exactly one DynamoDB GetItem."""
+    """The customer's reference face, or None (never approved, or latest decision not an approval with a
+    face). An unknown customer is a 404: a mistyped id must not read as "nothing to re-verify".
+    Exactly one DynamoDB GetItem."""
     item = store.get_reference_face(tenant_id, customer_id)
-    face = (item or {}).get("reference_face")
-    if item is None or face is None or item.get("kyc_status") != KycStatus.APPROVED:
+    if item is None:
+        raise _unknown_customer(customer_id)
+    face = item.get("reference_face")
+    if face is None or item.get("kyc_status") != KycStatus.APPROVED:
         return None
     # Only the dataclass is needed; kycgate.faces.base imports no model code.
     from kycgate.faces import FaceTemplate
