@@ -83,11 +83,13 @@ def test_genuine_pair_is_approved_and_the_selfie_becomes_the_reference_face(clie
     assert reference.template.backend == "sface"
     assert len(reference.template.vector) == 512
     # The stored template is the selfie's own: matching it against the selfie again is a near-perfect score.
+    from kycgate.core.errors import NotFound
     from kycgate.faces import get_matcher
 
     again = get_matcher().compare_template(reference.template, (FACES / "obama_2.jpg").read_bytes())
     assert again.similarity > 0.99
-    assert reference_face_of(tenant_a.tenant_id, "nobody") is None
+    with pytest.raises(NotFound):  # a mistyped id is an error, not "no reference face"
+        reference_face_of(tenant_a.tenant_id, "nobody")
 
 
 def test_proofs_are_presigned_tenant_keyed_and_fetchable(client: Any, tenant_a: Any) -> None:
