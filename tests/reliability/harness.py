@@ -450,7 +450,7 @@ OBJECTS: dict[str, Callable[[World, TenantHandle], str]] = {
 
 # ------------------------------------------------------------------------------------ valid requests
 
-IMAGE_FIELD = re.compile(r"(^|_)(proof|selfie|image|photo|face|document_front|document_back)($|_)")
+IMAGE_FIELD = re.compile(r"(^|_)(proof|selfie|image|photo|face|document_front|document_back)$")
 
 # Body field name -> value for a valid request (tokens fresh: a submit consumes its session).
 FIELDS: dict[str, Callable[[World, TenantHandle], Any]] = {
