@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
@@ -87,8 +87,8 @@ def stored_object_versions() -> list[str]:
 
 
 @contextmanager
-def dynamodb_calls() -> Iterator[list[str]]:
-    """Names of the DynamoDB operations kycgate's client sends inside the block."""
+def aws_calls(service: str) -> Iterator[list[str]]:
+    """Names of the operations kycgate's ``service`` client sends inside the block."""
     from kycgate.core.aws import client
 
     calls: list[str] = []
@@ -96,12 +96,16 @@ def dynamodb_calls() -> Iterator[list[str]]:
     def record(model: Any, **_: Any) -> None:
         calls.append(model.name)
 
-    events = client("dynamodb").meta.events
-    events.register("before-call.dynamodb.*", record, unique_id="kyc-call-counter")
+    events = client(service).meta.events
+    events.register(f"before-call.{service}.*", record, unique_id=f"{service}-call-counter")
     try:
         yield calls
     finally:
-        events.unregister("before-call.dynamodb.*", unique_id="kyc-call-counter")
+        events.unregister(f"before-call.{service}.*", unique_id=f"{service}-call-counter")
+
+
+def dynamodb_calls() -> AbstractContextManager[list[str]]:
+    return aws_calls("dynamodb")
 
 
 # ---------------------------------------------------------------- seeders for tests/integration/test_functions.py

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import wraps
 from typing import Any
 
 import pytest
 
-from tests.integration.kyc_support import KYC, SAMPLE_TENANT, create_customer, photo, seed_sample_customer, verify
+from tests.integration.kyc_support import (
+    KYC,
+    SAMPLE_TENANT,
+    aws_calls,
+    create_customer,
+    photo,
+    seed_sample_customer,
+    verify,
+)
 
 REUSE = f"{KYC}/reuse/sessions"
 IPHONE = (
@@ -78,21 +86,8 @@ def status(client: Any, tenant: Any, reference: str) -> Any:
     return client.get(f"{REUSE}/{reference}", headers=tenant.headers)
 
 
-@contextmanager
-def s3_calls() -> Iterator[list[str]]:
-    from kycgate.core.aws import client
-
-    calls: list[str] = []
-
-    def record(model: Any, **_: Any) -> None:
-        calls.append(model.name)
-
-    events = client("s3").meta.events
-    events.register("before-call.s3.*", record, unique_id="reuse-s3-counter")
-    try:
-        yield calls
-    finally:
-        events.unregister("before-call.s3.*", unique_id="reuse-s3-counter")
+def s3_calls() -> AbstractContextManager[list[str]]:
+    return aws_calls("s3")
 
 
 @contextmanager

@@ -108,6 +108,17 @@ def _update(
 # ------------------------------------------------------------------------------------------ worker
 
 
+def _update_returning(kwargs: dict[str, Any]) -> tuple[bool, dict[str, Any] | None]:
+    """Run a conditional UpdateItem: (True, the item after) or (False, the item that failed the condition)."""
+    try:
+        response = ddb().update_item(**kwargs)
+    except Exception as exc:
+        if is_condition_failure(exc):
+            return False, from_item(exc.response.get("Item"))  # type: ignore[attr-defined]
+        raise
+    return True, from_item(response["Attributes"])
+
+
 def claim(ref: DeliveryRef, *, message_id: str, now: float, lease_until: float) -> tuple[bool, dict[str, Any] | None]:
     """Take the delivery for one attempt if it is pending, due and not leased. One UpdateItem.
 
@@ -128,13 +139,7 @@ def claim(ref: DeliveryRef, *, message_id: str, now: float, lease_until: float) 
         ReturnValues="ALL_NEW",
         ReturnValuesOnConditionCheckFailure="ALL_OLD",
     )
-    try:
-        response = ddb().update_item(**kwargs)
-    except Exception as exc:
-        if is_condition_failure(exc):
-            return False, from_item(exc.response.get("Item"))  # type: ignore[attr-defined]
-        raise
-    return True, from_item(response["Attributes"])
+    return _update_returning(kwargs)
 
 
 def record_attempt(
@@ -272,13 +277,7 @@ def reset_for_replay(ref: DeliveryRef, now: float) -> tuple[bool, dict[str, Any]
         ReturnValues="ALL_NEW",
         ReturnValuesOnConditionCheckFailure="ALL_OLD",
     )
-    try:
-        response = ddb().update_item(**kwargs)
-    except Exception as exc:
-        if is_condition_failure(exc):
-            return False, from_item(exc.response.get("Item"))  # type: ignore[attr-defined]
-        raise
-    return True, from_item(response["Attributes"])
+    return _update_returning(kwargs)
 
 
 # ------------------------------------------------------------------------------------------ sweeper, CLI
