@@ -80,3 +80,16 @@ def test_null_on_a_setting_leaves_it_as_is(client: Any, tenant_a: Any) -> None:
     response = client.patch(PATH, headers=tenant_a.headers, json={"is_reuse_kyc_enabled": None, "min_age": None})
     assert response.status_code == 200
     assert (response.json()["is_reuse_kyc_enabled"], response.json()["min_age"]) == (True, 21)
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [
+        {"reuse_kyc_reactions": {"freeze_duration_minutes": True}},
+        {"is_reuse_kyc_enabled": 1},
+        {"reuse_kyc_triggers": {"deposit": {"threshold": False}}},
+        {"min_age": "21"},
+    ],
+)
+def test_scalars_are_not_coerced(client: Any, tenant_a: Any, patch: dict) -> None:
+    assert client.patch(PATH, headers=tenant_a.headers, json=patch).status_code == 422

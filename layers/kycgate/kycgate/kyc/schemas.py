@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -15,6 +15,7 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -123,8 +124,33 @@ class KycPreferences(PreferenceSettings):
     updated_at: str
 
 
+def _scalar_types(annotation: Any) -> set[type]:
+    """int/float/bool inside ``X | None`` or ``Annotated[X, ...] | None``."""
+    found: set[type] = set()
+    for arg in get_args(annotation) or (annotation,):
+        base = get_args(arg)[0] if get_origin(arg) is Annotated else arg
+        if base in (bool, int, float):
+            found.add(base)
+    return found
+
+
 class _Partial(BaseModel):
+    """A PATCH body: booleans and numbers as JSON has them, never coerced from each other or from strings
+    (lax parsing would read `true` as 1 and "21" as 21)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _as_json_has_them(cls, value: Any, info: ValidationInfo) -> Any:
+        kinds = _scalar_types(cls.model_fields[info.field_name].annotation)
+        if value is None or not kinds:
+            return value
+        if bool in kinds and not isinstance(value, bool):
+            raise ValueError("must be true or false")
+        if kinds & {int, float} and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise ValueError("must be a JSON number")
+        return value
 
 
 class ReuseKycThresholdTriggerUpdate(_Partial):
