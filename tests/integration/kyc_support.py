@@ -121,13 +121,11 @@ def seed_sample_customer() -> None:
     service.create_customer(SAMPLE_TENANT, CreateProfileRequest(customer_id="cus_sample", birthday="1961-08-04"))
 
 
-def seed_sample_kyc_request() -> None:
-    """Customer "cus_sample" and its in_review KYC request "kyc_sample" (the samples name both)."""
-    from kycgate.kyc import service
+def sample_verification_request() -> Any:
+    """obama_1.jpg as the passport and obama_2.jpg as the selfie of customer "cus_sample"."""
     from kycgate.kyc.schemas import DocumentVerificationRequest
 
-    seed_sample_customer()
-    request = DocumentVerificationRequest.model_validate(
+    return DocumentVerificationRequest.model_validate(
         {
             "customer_id": "cus_sample",
             "document_type": "passport",
@@ -135,6 +133,14 @@ def seed_sample_kyc_request() -> None:
             "selfie": photo("obama_2.jpg"),
         }
     )
+
+
+def seed_sample_kyc_request() -> None:
+    """Customer "cus_sample" and its in_review KYC request "kyc_sample" (the samples name both)."""
+    from kycgate.kyc import service
+
+    seed_sample_customer()
+    request = sample_verification_request()
     with review_band(), pytest.MonkeyPatch.context() as patch:
         patch.setattr("kycgate.core.ids.new_id", lambda prefix: f"{prefix}_sample")
         assert service.verify_documents(SAMPLE_TENANT, request).status == "in_review"

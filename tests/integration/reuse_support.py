@@ -16,6 +16,7 @@ from tests.integration.kyc_support import (
     aws_calls,
     create_customer,
     photo,
+    sample_verification_request,
     seed_sample_customer,
     verify,
 )
@@ -125,17 +126,10 @@ SAMPLE_TOKEN = "sample-reuse-token-000000000000000000000000"  # the token the ev
 def seed_sample_kyc_customer() -> None:
     """Customer "cus_sample", approved with a face, and withdrawals of 1000 USD or more trigger Re-Use KYC."""
     from kycgate.kyc import service
-    from kycgate.kyc.schemas import DocumentVerificationRequest, UpdateKycPreferencesRequest
+    from kycgate.kyc.schemas import UpdateKycPreferencesRequest
 
     seed_sample_customer()
-    request = DocumentVerificationRequest.model_validate(
-        {
-            "customer_id": "cus_sample",
-            "document_type": "passport",
-            "document_front": photo("obama_1.jpg"),
-            "selfie": photo("obama_2.jpg"),
-        }
-    )
+    request = sample_verification_request()
     assert service.verify_documents(SAMPLE_TENANT, request).status == "approved"
     preferences = {
         "is_reuse_kyc_enabled": True,
