@@ -130,13 +130,20 @@ def create_session(session: dict[str, Any], token: dict[str, Any], handoff: dict
     try:
         ddb().transact_write_items(TransactItems=items)
     except Exception as exc:
-        reasons = cancellation_reasons(exc)
-        if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
-            raise SessionTaken(from_item(reasons[0].get("Item"))) from exc
-        if reasons and any(r.get("Code") == "TransactionConflict" for r in reasons):
-            # A concurrent create of the same reference is mid-commit; the caller reads the winner.
-            raise SessionTaken(None) from exc
+        # A concurrent create of the same reference may be mid-commit; the caller then reads the winner.
+        lost, winner = _lost_race(exc)
+        if lost:
+            raise SessionTaken(winner) from exc
         raise
+
+
+def _lost_race(exc: Exception) -> tuple[bool, dict[str, Any] | None]:
+    """Whether a session transaction lost to another write, with the session item that beat its first
+    condition (None when DynamoDB only reports a conflicting transaction still in flight)."""
+    reasons = cancellation_reasons(exc)
+    if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+        return True, from_item(reasons[0].get("Item"))
+    return any(r.get("Code") == "TransactionConflict" for r in reasons), None
 
 
 def get_session(tenant_id: str, reference: str) -> dict[str, Any] | None:
@@ -201,11 +208,9 @@ def record_outcome(
     try:
         outbox.commit(transact, deliveries)
     except Exception as exc:
-        reasons = cancellation_reasons(exc)
-        if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
-            raise SessionChanged(from_item(reasons[0].get("Item"))) from exc
-        if reasons and any(r.get("Code") == "TransactionConflict" for r in reasons):
-            raise SessionChanged(None) from exc
+        lost, current = _lost_race(exc)
+        if lost:
+            raise SessionChanged(current) from exc
         raise
 
 
