@@ -1,30 +1,40 @@
-"""Runtime settings, read once per process from the environment."""
+"""Runtime settings, read once per process from the environment.
+
+A plain pydantic model over ``os.environ`` rather than pydantic-settings: the environment is the only
+source (no dotenv files, no CLI, no secrets directory), and pydantic-settings with its imports costs
+about 20 ms of every cold start. Pydantic still does the typing and the bounds.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Annotated
 
-from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+_PREFIX = "KYCGATE_"
+# Settings read from more than the prefixed name, first match wins.
+_ENVIRONMENT_NAMES = {
+    "aws_region": ("AWS_REGION", "AWS_DEFAULT_REGION"),
+    # Seed 000 names this setting BASE_URL_FRONTEND; the kycgate-prefixed name works too.
+    "base_url_frontend": ("KYCGATE_BASE_URL_FRONTEND", "BASE_URL_FRONTEND"),
+}
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="KYCGATE_", extra="ignore")
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     records_table: str = "kycgate-records"
     sessions_table: str = "kycgate-sessions"
     proofs_bucket: str = "kycgate-proofs"
     callback_queue_url: str = ""
     callback_dlq_url: str = ""
-    aws_region: str = Field(default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
+    aws_region: str = "us-east-1"
 
     face_matcher: str = "sface"
     proof_url_ttl_seconds: int = 300
-    # Seed 000 names this setting BASE_URL_FRONTEND; the kycgate-prefixed name works too.
-    base_url_frontend: str = Field(
-        default="", validation_alias=AliasChoices("KYCGATE_BASE_URL_FRONTEND", "BASE_URL_FRONTEND")
-    )
+    base_url_frontend: str = ""
     # Local mode only: lets callbacks and redirects target http://127.0.0.1 so a developer can
     # receive webhooks on a laptop. Never set in AWS (template.yaml pins it to false).
     allow_loopback_callbacks: bool = False
@@ -32,7 +42,7 @@ class Settings(BaseSettings):
 
     # Webhook delivery. The retry schedule is comma-separated seconds ("5,300,1800"); unset means
     # webhooks.backoff's default (about 5 s up to 24 h, ten attempts in all).
-    webhook_retry_schedule: Annotated[tuple[int, ...] | None, NoDecode] = None
+    webhook_retry_schedule: tuple[int, ...] | None = None
     webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=25)
     # A pending delivery is re-sent to the queue by the outbox sweeper once it is this overdue.
     webhook_sweep_grace_seconds: int = Field(default=60, ge=1)
@@ -54,7 +64,18 @@ class Settings(BaseSettings):
             raise ValueError("webhook retry schedule needs 1 to 15 steps, each 1 to 86400 seconds")
         return steps
 
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        """Each field from ``KYCGATE_<FIELD>`` (or its listed aliases); a field not set keeps its default."""
+        values: dict[str, str] = {}
+        for name in cls.model_fields:
+            for variable in _ENVIRONMENT_NAMES.get(name, (_PREFIX + name.upper(),)):
+                if variable in environ:
+                    values[name] = environ[variable]
+                    break
+        return cls.model_validate(values)
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    return Settings.from_environment()
