@@ -1,4 +1,4 @@
 from kycgate.lambda_entry import handler_for
-from kycgate.reuse.api import router
+from kycgate.reuse.api import routes
 
-handler = handler_for(router, "get_handoff_session")
+handler = handler_for(routes, "get_handoff_session")

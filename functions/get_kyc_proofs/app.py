@@ -1,4 +1,4 @@
-from kycgate.kyc.api import router
+from kycgate.kyc.api import routes
 from kycgate.lambda_entry import handler_for
 
-handler = handler_for(router, "get_kyc_proofs")
+handler = handler_for(routes, "get_kyc_proofs")

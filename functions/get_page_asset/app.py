@@ -1,4 +1,4 @@
 from kycgate.lambda_entry import handler_for
-from kycgate.pages.api import router
+from kycgate.pages.api import routes
 
-handler = handler_for(router, "get_page_asset")
+handler = handler_for(routes, "get_page_asset")

@@ -1,4 +1,4 @@
 from kycgate.lambda_entry import handler_for
-from kycgate.reuse.api import router
+from kycgate.reuse.api import routes
 
-handler = handler_for(router, "get_reuse_kyc_session_status_by_token")
+handler = handler_for(routes, "get_reuse_kyc_session_status_by_token")

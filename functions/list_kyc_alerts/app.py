@@ -1,4 +1,4 @@
 from kycgate.lambda_entry import handler_for
-from kycgate.reuse.api import router
+from kycgate.reuse.api import routes
 
-handler = handler_for(router, "list_kyc_alerts")
+handler = handler_for(routes, "list_kyc_alerts")

@@ -1,4 +1,4 @@
-from kycgate.kyc.api import router
+from kycgate.kyc.api import routes
 from kycgate.lambda_entry import handler_for
 
-handler = handler_for(router, "list_kyc_requests")
+handler = handler_for(routes, "list_kyc_requests")

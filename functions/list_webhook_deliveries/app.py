@@ -1,4 +1,4 @@
 from kycgate.lambda_entry import handler_for
-from kycgate.webhooks.api import router
+from kycgate.webhooks.api import routes
 
-handler = handler_for(router, "list_webhook_deliveries")
+handler = handler_for(routes, "list_webhook_deliveries")

@@ -1,4 +1,4 @@
 from kycgate.lambda_entry import handler_for
-from kycgate.pages.api import router
+from kycgate.pages.api import routes
 
-handler = handler_for(router, "reuse_kyc_submit_page")
+handler = handler_for(routes, "reuse_kyc_submit_page")

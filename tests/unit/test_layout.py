@@ -52,7 +52,7 @@ def test_function_folders_match_template_and_name_their_route() -> None:
     assert folders == set(_template_functions()), "functions/ folders and template functions differ"
     for op in _api_functions():
         source = (ROOT / "functions" / op / "app.py").read_text()
-        assert re.search(rf'handler_for\(router, "{op}"\)', source), f"functions/{op}/app.py must serve {op}"
+        assert re.search(rf'handler_for\(routes, "{op}"\)', source), f"functions/{op}/app.py must serve {op}"
 
 
 def test_every_function_has_an_event_sample_for_its_own_route() -> None:

@@ -16,7 +16,7 @@ ROUTER_MODULES = ("kycgate.kyc.api", "kycgate.reuse.api", "kycgate.webhooks.api"
 
 
 def routers() -> list[APIRouter]:
-    return [import_module(name).router for name in ROUTER_MODULES]
+    return [import_module(name).routes.router for name in ROUTER_MODULES]
 
 
 def create_app() -> FastAPI:

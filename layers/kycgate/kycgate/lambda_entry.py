@@ -1,6 +1,7 @@
-"""One Lambda per route: ``handler = handler_for(router, "operation_id")``.
+"""One Lambda per route: ``handler = handler_for(routes, "operation_id")``.
 
-The function's app holds only its own route, so it imports only its own context. Tracing is
+The function's app holds only its own route, built alone (see core.routes), and imports only its
+own context. Tracing is
 loaded on the first invocation that runs under X-Ray, never at import: aws_xray_sdk costs about
 0.15 s of every cold start and only traced invocations need it.
 """
@@ -13,25 +14,18 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
-from fastapi.routing import APIRoute, APIRouter
 from mangum import Mangum
 
 from kycgate.core.logs import logger
 from kycgate.core.metrics import metrics
+from kycgate.core.routes import RouteTable
 from kycgate.core.web import build_app
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
-def route_named(router: APIRouter, operation_id: str) -> APIRoute:
-    for route in router.routes:
-        if isinstance(route, APIRoute) and route.operation_id == operation_id:
-            return route
-    raise LookupError(f"no route with operation id {operation_id!r}")
-
-
-def handler_for(router: APIRouter, operation_id: str) -> LambdaHandler:
-    app = build_app([route_named(router, operation_id)], openapi_url=None, docs_url=None, redoc_url=None)
+def handler_for(routes: RouteTable, operation_id: str) -> LambdaHandler:
+    app = build_app([routes.route(operation_id)], openapi_url=None, docs_url=None, redoc_url=None)
     asgi = Mangum(app, lifespan="off")
     traced: list[LambdaHandler] = []
 
@@ -58,4 +52,4 @@ def _traced(asgi: Callable[[dict[str, Any], Any], Any]) -> LambdaHandler:
     return tracer.capture_lambda_handler(asgi)
 
 
-__all__ = ["Logger", "handler_for", "metrics", "route_named"]
+__all__ = ["Logger", "handler_for", "metrics"]

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from typing import Annotated, TypeVar
 
 from fastapi import Query
-from pydantic import BaseModel
+
+from kycgate.core.wire import WireModel
 
 T = TypeVar("T")
 
@@ -14,7 +15,7 @@ PageQuery = Annotated[int, Query(ge=1, le=100_000, description="1-based page num
 PageSizeQuery = Annotated[int, Query(ge=1, le=100, description="items per page (max 100)")]
 
 
-class KycPagination(BaseModel):
+class KycPagination(WireModel):
     page: int
     page_size: int
     total: int

@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute, APIRouter
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,6 +25,7 @@ from kycgate.core.errors import (
     problem_body,
 )
 from kycgate.core.settings import get_settings
+from kycgate.core.wire import WireModel
 
 log = logging.getLogger("kycgate")
 
@@ -161,13 +162,13 @@ def _title(status: int) -> str:
         return "Error"
 
 
-class ProblemFieldError(BaseModel):
+class ProblemFieldError(WireModel):
     loc: list[str | int]
     msg: str
     type: str
 
 
-class ProblemDetails(BaseModel):
+class ProblemDetails(WireModel):
     """RFC 9457 problem details: the body of every 4xx and 5xx kycgate answers."""
 
     model_config = ConfigDict(extra="allow", title="Problem")

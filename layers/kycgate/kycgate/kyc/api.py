@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from kycgate.core.auth import TenantId
 from kycgate.core.pagination import PageQuery, PageSizeQuery
+from kycgate.core.routes import RouteTable
 from kycgate.kyc import service
 from kycgate.kyc.schemas import (
     CUSTOMER_ID_PATTERN,
@@ -31,28 +32,28 @@ CustomerIdPath = Annotated[str, Path(pattern=CUSTOMER_ID_PATTERN, description="y
 CustomerIdQuery = Annotated[str, Query(pattern=CUSTOMER_ID_PATTERN, description="your id for the customer")]
 KycIdPath = Annotated[str, Path(min_length=1, max_length=64, description="the kyc_id of a KYC request")]
 
-router = APIRouter(prefix="/api/v1/kyc", tags=["kyc"])
+routes = RouteTable(prefix="/api/v1/kyc", tags=["kyc"])
 
 
-@router.get("/preferences", operation_id="get_preferences", response_model=KycPreferences)
+@routes.get("/preferences", operation_id="get_preferences", response_model=KycPreferences)
 def get_preferences(tenant_id: TenantId) -> KycPreferences:
     """The tenant's KYC preferences, with documented defaults for any never set."""
     return service.get_preferences(tenant_id)
 
 
-@router.patch("/preferences", operation_id="update_preferences", response_model=KycPreferences)
+@routes.patch("/preferences", operation_id="update_preferences", response_model=KycPreferences)
 def update_preferences(body: UpdateKycPreferencesRequest, tenant_id: TenantId) -> KycPreferences:
     """Partial, nested update: only the keys present change; the result is validated as a whole."""
     return service.update_preferences(tenant_id, body)
 
 
-@router.post("/customers", operation_id="create_customer", response_model=KycCustomerProfile, status_code=201)
+@routes.post("/customers", operation_id="create_customer", response_model=KycCustomerProfile, status_code=201)
 def create_customer(body: CreateProfileRequest, tenant_id: TenantId) -> KycCustomerProfile:
     """Register a customer under your own customer_id (409 when it exists)."""
     return service.create_customer(tenant_id, body)
 
 
-@router.get("/customers", operation_id="list_customers", response_model=ProfileListResponse)
+@routes.get("/customers", operation_id="list_customers", response_model=ProfileListResponse)
 def list_customers(
     tenant_id: TenantId,
     kyc_status: KycStatus | None = None,
@@ -63,12 +64,12 @@ def list_customers(
     return service.list_customers(tenant_id, kyc_status, page, page_size)
 
 
-@router.get("/customers/{customer_id}", operation_id="get_customer", response_model=KycCustomerProfile)
+@routes.get("/customers/{customer_id}", operation_id="get_customer", response_model=KycCustomerProfile)
 def get_customer(customer_id: CustomerIdPath, tenant_id: TenantId) -> KycCustomerProfile:
     return service.get_customer(tenant_id, customer_id)
 
 
-@router.post(
+@routes.post(
     "/documents/verify",
     operation_id="verify_documents",
     response_model=DocumentVerificationResponse,
@@ -83,7 +84,7 @@ def verify_documents(body: DocumentVerificationRequest, tenant_id: TenantId) -> 
     return service.verify_documents(tenant_id, body)
 
 
-@router.get("/requests", operation_id="list_kyc_requests", response_model=KycRequestListResponse)
+@routes.get("/requests", operation_id="list_kyc_requests", response_model=KycRequestListResponse)
 def list_kyc_requests(
     tenant_id: TenantId,
     filters: Annotated[KycRequestFilters, Query()],
@@ -94,24 +95,24 @@ def list_kyc_requests(
     return service.list_kyc_requests(tenant_id, filters, page, page_size)
 
 
-@router.get("/requests/{kyc_id}", operation_id="get_kyc_request", response_model=KycRequest)
+@routes.get("/requests/{kyc_id}", operation_id="get_kyc_request", response_model=KycRequest)
 def get_kyc_request(kyc_id: KycIdPath, tenant_id: TenantId) -> KycRequest:
     return service.get_kyc_request(tenant_id, kyc_id)
 
 
-@router.patch("/requests/{kyc_id}/status", operation_id="update_kyc_status", response_model=KycRequest)
+@routes.patch("/requests/{kyc_id}/status", operation_id="update_kyc_status", response_model=KycRequest)
 def update_kyc_status(kyc_id: KycIdPath, body: UpdateKycStatusRequest, tenant_id: TenantId) -> KycRequest:
     """Approve or decline a request in_review (409 from any other status)."""
     return service.update_kyc_status(tenant_id, kyc_id, body)
 
 
-@router.get("/requests/{kyc_id}/proofs", operation_id="get_kyc_proofs", response_model=list[ProofDownloadURL])
+@routes.get("/requests/{kyc_id}/proofs", operation_id="get_kyc_proofs", response_model=list[ProofDownloadURL])
 def get_kyc_proofs(kyc_id: KycIdPath, tenant_id: TenantId) -> list[ProofDownloadURL]:
     """Download URLs of the request's images, valid 5 minutes."""
     return service.get_kyc_proofs(tenant_id, kyc_id)
 
 
-@router.get("/status", operation_id="check_kyc_status", response_model=CheckKycStatusResponse)
+@routes.get("/status", operation_id="check_kyc_status", response_model=CheckKycStatusResponse)
 def check_kyc_status(customer_id: CustomerIdQuery, tenant_id: TenantId) -> CheckKycStatusResponse:
     """The customer's current KYC status and whether Re-Use KYC has a reference face for them."""
     return service.check_kyc_status(tenant_id, customer_id)

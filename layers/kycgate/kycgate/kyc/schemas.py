@@ -9,7 +9,6 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     EmailStr,
@@ -23,6 +22,7 @@ from pydantic import (
 
 from kycgate.core import clock
 from kycgate.core.pagination import KycPagination
+from kycgate.core.wire import WireModel
 
 NonNegativeAmount = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
 MAX_RETRY_ATTEMPTS = 10
@@ -35,7 +35,7 @@ class SupportedDocumentType(StrEnum):
     RESIDENCE_PERMIT = "residence_permit"
 
 
-class _Strict(BaseModel):
+class _Strict(WireModel):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -134,7 +134,7 @@ def _scalar_types(annotation: Any) -> set[type]:
     return found
 
 
-class _Partial(BaseModel):
+class _Partial(WireModel):
     """A PATCH body: booleans and numbers as JSON has them, never coerced from each other or from strings
     (lax parsing would read `true` as 1 and "21" as 21)."""
 
@@ -350,7 +350,7 @@ class KycStatus(StrEnum):
     EXPIRED = "expired"
 
 
-class KycCustomerProfile(BaseModel):
+class KycCustomerProfile(WireModel):
     customer_id: str
     name: Name | None = None
     email: str | None = None
@@ -367,7 +367,7 @@ class KycCustomerProfile(BaseModel):
     updated_at: str
 
 
-class ProfileListResponse(BaseModel):
+class ProfileListResponse(WireModel):
     items: list[KycCustomerProfile]
     pagination: KycPagination
 
@@ -413,7 +413,7 @@ class ProofType(StrEnum):
     SELFIE = "selfie"
 
 
-class Proof(BaseModel):
+class Proof(WireModel):
     proof_type: ProofType
     content_type: str
     width: int
@@ -421,7 +421,7 @@ class Proof(BaseModel):
     size_bytes: int
 
 
-class ProofDownloadURL(BaseModel):
+class ProofDownloadURL(WireModel):
     proof_type: ProofType
     url: str = Field(description="presigned GET URL")
     expires_at: str
@@ -449,7 +449,7 @@ class DocumentVerificationRequest(_Strict):
         return self
 
 
-class KycRequest(BaseModel):
+class KycRequest(WireModel):
     kyc_id: str
     customer_id: str
     document_type: SupportedDocumentType
@@ -472,7 +472,7 @@ class DocumentVerificationResponse(KycRequest):
     """The KYC request the verification created, with its decision."""
 
 
-class KycRequestFilters(BaseModel):
+class KycRequestFilters(WireModel):
     status: KycStatus | None = None
     customer_id: Annotated[str, StringConstraints(max_length=128)] | None = None
     document_type: SupportedDocumentType | None = None
@@ -486,7 +486,7 @@ class KycRequestFilters(BaseModel):
         return self
 
 
-class KycRequestListResponse(BaseModel):
+class KycRequestListResponse(WireModel):
     items: list[KycRequest]
     pagination: KycPagination
 
@@ -503,7 +503,7 @@ class UpdateKycStatusRequest(_Strict):
         return self
 
 
-class CheckKycStatusResponse(BaseModel):
+class CheckKycStatusResponse(WireModel):
     customer_id: str
     status: KycStatus
     kyc_id: str | None = Field(None, description="the customer's latest KYC request")

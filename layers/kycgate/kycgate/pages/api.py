@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Request
+from fastapi import Header, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
+from kycgate.core.routes import RouteTable
 from kycgate.pages import service
 
-router = APIRouter(tags=["pages"])
+routes = RouteTable(tags=["pages"])
 
 # No inline script or style anywhere, so 'self' suffices; blob:/data: are the camera preview and the
 # captured still. The token is in the page's URL: no-referrer keeps it from the tenant's redirect_url.
@@ -35,7 +36,7 @@ PAGE_HEADERS = {
 _IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-@router.get(
+@routes.get(
     "/reuse-kyc-submit", operation_id="reuse_kyc_submit_page", response_class=HTMLResponse, include_in_schema=False
 )
 def reuse_kyc_submit_page(
@@ -45,13 +46,13 @@ def reuse_kyc_submit_page(
     return _html(service.capture_page(token, user_agent, public_base(request)))
 
 
-@router.get("/reuse-kyc", operation_id="reuse_kyc_page", response_class=HTMLResponse, include_in_schema=False)
+@routes.get("/reuse-kyc", operation_id="reuse_kyc_page", response_class=HTMLResponse, include_in_schema=False)
 def reuse_kyc_page(request: Request, token: str | None = None) -> HTMLResponse:
     """The desktop's page: a QR code of the session's link, then the phone's progress and the result."""
     return _html(service.handoff_page(token, public_base(request)))
 
 
-@router.get("/assets/{name}", operation_id="get_page_asset", response_class=Response, include_in_schema=False)
+@routes.get("/assets/{name}", operation_id="get_page_asset", response_class=Response, include_in_schema=False)
 def get_page_asset(
     name: Annotated[str, Path(max_length=64)],
     v: str | None = None,

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import Header, Path, Query
 
 from kycgate.core.auth import TenantId
 from kycgate.core.pagination import PageQuery, PageSizeQuery
+from kycgate.core.routes import RouteTable
 from kycgate.reuse import service
 from kycgate.reuse.schemas import (
     ConnectMobileSessionRequest,
@@ -30,19 +31,19 @@ from kycgate.reuse.schemas import (
     UpdateKycAlertRequest,
 )
 
-router = APIRouter(prefix="/api/v1/kyc", tags=["reuse-kyc"])
+routes = RouteTable(prefix="/api/v1/kyc", tags=["reuse-kyc"])
 
 AlertId = Annotated[str, Path(max_length=128)]
 
 
-@router.post("/reuse/sessions", operation_id="create_reuse_kyc_session", response_model=CreateReuseKycSessionResponse)
+@routes.post("/reuse/sessions", operation_id="create_reuse_kyc_session", response_model=CreateReuseKycSessionResponse)
 def create_reuse_kyc_session(body: CreateReuseKycSessionRequest, tenant_id: TenantId) -> CreateReuseKycSessionResponse:
     """Must this customer prove it is them for this event? When yes, opens a 10-minute session
     (idempotent per reference: a live session comes back as is, with its current attempts)."""
     return service.create_session(tenant_id, body)
 
 
-@router.post(
+@routes.post(
     "/reuse/sessions/submit",
     operation_id="submit_reuse_kyc_session",
     response_model=ReuseKycCallback,
@@ -56,7 +57,7 @@ def submit_reuse_kyc_session(
     return service.submit(body.token, body.proof, user_agent)
 
 
-@router.get(
+@routes.get(
     "/reuse/sessions/{reference}",
     operation_id="get_reuse_kyc_session_status",
     response_model=ReuseKycCallback,
@@ -69,7 +70,7 @@ def get_reuse_kyc_session_status(
     return service.session_status(tenant_id, reference)
 
 
-@router.get(
+@routes.get(
     "/reuse/session-status/{token}",
     operation_id="get_reuse_kyc_session_status_by_token",
     response_model=ReuseKycTokenStatus,
@@ -80,19 +81,19 @@ def get_reuse_kyc_session_status_by_token(token: Annotated[str, Path(max_length=
     return service.session_status_by_token(token)
 
 
-@router.get("/session/{token}", operation_id="get_handoff_session", response_model=KycHandoffSession)
+@routes.get("/session/{token}", operation_id="get_handoff_session", response_model=KycHandoffSession)
 def get_handoff_session(token: Annotated[str, Path(max_length=128)]) -> KycHandoffSession:
     """The desktop polls this to see `mobile_connected` flip once the phone scanned the QR code."""
     return service.handoff_session(token)
 
 
-@router.put("/session/connect", operation_id="connect_mobile_session", response_model=ConnectMobileSessionResponse)
+@routes.put("/session/connect", operation_id="connect_mobile_session", response_model=ConnectMobileSessionResponse)
 def connect_mobile_session(body: ConnectMobileSessionRequest) -> ConnectMobileSessionResponse:
     """The phone attaches to (or, with is_disconnect, releases) a desktop-started session."""
     return service.connect_mobile(body.token, body.is_disconnect)
 
 
-@router.get("/alerts", operation_id="list_kyc_alerts", response_model=KycAlertListResponse)
+@routes.get("/alerts", operation_id="list_kyc_alerts", response_model=KycAlertListResponse)
 def list_kyc_alerts(
     tenant_id: TenantId,
     filters: Annotated[KycAlertFilters, Query()],
@@ -103,12 +104,12 @@ def list_kyc_alerts(
     return service.list_alerts(tenant_id, filters, page, page_size)
 
 
-@router.get("/alerts/{alert_id}", operation_id="get_kyc_alert", response_model=KycAlert)
+@routes.get("/alerts/{alert_id}", operation_id="get_kyc_alert", response_model=KycAlert)
 def get_kyc_alert(alert_id: AlertId, tenant_id: TenantId) -> KycAlert:
     return service.get_alert(tenant_id, alert_id)
 
 
-@router.patch("/alerts/{alert_id}", operation_id="update_kyc_alert", response_model=KycAlert)
+@routes.patch("/alerts/{alert_id}", operation_id="update_kyc_alert", response_model=KycAlert)
 def update_kyc_alert(alert_id: AlertId, body: UpdateKycAlertRequest, tenant_id: TenantId) -> KycAlert:
     """Re-classify or move an alert through its workflow (open, in_review, resolved, dismissed)."""
     return service.update_alert(tenant_id, alert_id, body)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 from kycgate.core.pagination import KycPagination
+from kycgate.core.wire import WireModel
 from kycgate.kyc.schemas import CUSTOMER_ID_PATTERN, CustomerId, KycStatus
 from kycgate.reuse.triggers import ReasonCode, ReuseKycEvent
 
@@ -43,7 +44,7 @@ def _event_is_required(schema: dict[str, Any]) -> None:
     schema["properties"]["event"].pop("default", None)
 
 
-class _Strict(BaseModel):
+class _Strict(WireModel):
     # Unknown fields are refused: a misspelt `amount` must not silently turn a control off.
     model_config = ConfigDict(extra="forbid")
 
@@ -71,7 +72,7 @@ class CreateReuseKycSessionRequest(_Strict):
     callback_url: Url | None = Field(None, description="https URL that receives every submit result (ReuseKycCallback)")
 
 
-class CreateReuseKycSessionResponse(BaseModel):
+class CreateReuseKycSessionResponse(WireModel):
     reference: str
     token: str = Field(description="capability token for submit and handoff, valid 10 minutes; empty when not required")
     reason: str = Field(description="why no face capture is needed; empty when is_required")
@@ -87,7 +88,7 @@ class SubmitReuseKycSessionRequest(_Strict):
     proof: str = Field(description="base64 JPEG or PNG selfie taken on the customer's phone")
 
 
-class ReuseKycReactionResult(BaseModel):
+class ReuseKycReactionResult(WireModel):
     retries_remaining: int
     retry_limit_exceeded: bool
     trigger_alert: bool = False
@@ -97,7 +98,7 @@ class ReuseKycReactionResult(BaseModel):
     alert_id: str | None = Field(None, description="set when an alert was raised on the dashboard")
 
 
-class ReuseKycCallback(BaseModel):
+class ReuseKycCallback(WireModel):
     event: Literal["reuse_kyc"] = "reuse_kyc"
     reference: str
     resource_id: str = Field(description="the Re-Use KYC session id")
@@ -115,7 +116,7 @@ class ReuseKycTokenStatus(ReuseKycCallback):
     redirect_url: str | None = Field(None, description="where the capture page sends the customer once approved")
 
 
-class KycHandoffSession(BaseModel):
+class KycHandoffSession(WireModel):
     document: str = ""
     document_backside: str = ""
     document_two: str = ""
@@ -131,7 +132,7 @@ class ConnectMobileSessionRequest(_Strict):
     is_disconnect: bool = False
 
 
-class ConnectMobileSessionResponse(BaseModel):
+class ConnectMobileSessionResponse(WireModel):
     mobile_connected: bool
 
 
@@ -146,7 +147,7 @@ class KycAlertStatus(StrEnum):
     DISMISSED = "dismissed"
 
 
-class KycAlert(BaseModel):
+class KycAlert(WireModel):
     alert_id: str
     alert_type: KycAlertType
     status: KycAlertStatus
@@ -159,7 +160,7 @@ class KycAlert(BaseModel):
     updated_at: str
 
 
-class KycAlertListResponse(BaseModel):
+class KycAlertListResponse(WireModel):
     items: list[KycAlert]
     pagination: KycPagination
 
@@ -175,7 +176,7 @@ class UpdateKycAlertRequest(_Strict):
         return self
 
 
-class KycAlertFilters(BaseModel):
+class KycAlertFilters(WireModel):
     alert_type: KycAlertType | None = None
     status: KycAlertStatus | None = None
     customer_id: Annotated[str, StringConstraints(max_length=128)] | None = None

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from kycgate.core.auth import TenantId
 from kycgate.core.pagination import PageQuery, PageSizeQuery
+from kycgate.core.routes import RouteTable
 from kycgate.webhooks import service
 from kycgate.webhooks.schemas import (
     DeliveryStatus,
@@ -17,7 +18,7 @@ from kycgate.webhooks.schemas import (
     WebhookSecret,
 )
 
-router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
+routes = RouteTable(prefix="/api/v1/webhooks", tags=["webhooks"])
 
 DeliveryId = Annotated[
     str,
@@ -29,7 +30,7 @@ DeliveryId = Annotated[
 ]
 
 
-@router.get("/deliveries", operation_id="list_webhook_deliveries", response_model=WebhookDeliveryListResponse)
+@routes.get("/deliveries", operation_id="list_webhook_deliveries", response_model=WebhookDeliveryListResponse)
 def list_webhook_deliveries(
     tenant_id: TenantId,
     status: Annotated[DeliveryStatus | None, Query(description="pending, delivered or failed")] = None,
@@ -44,13 +45,13 @@ def list_webhook_deliveries(
     )
 
 
-@router.get("/deliveries/{delivery_id}", operation_id="get_webhook_delivery", response_model=WebhookDeliveryDetail)
+@routes.get("/deliveries/{delivery_id}", operation_id="get_webhook_delivery", response_model=WebhookDeliveryDetail)
 def get_webhook_delivery(delivery_id: DeliveryId, tenant_id: TenantId) -> WebhookDeliveryDetail:
     """One delivery with its payload and every attempt (time, status code, latency, error)."""
     return service.get_delivery(tenant_id, delivery_id)
 
 
-@router.post(
+@routes.post(
     "/deliveries/{delivery_id}/retry",
     operation_id="retry_webhook_delivery",
     response_model=WebhookDelivery,
@@ -62,13 +63,13 @@ def retry_webhook_delivery(delivery_id: DeliveryId, tenant_id: TenantId) -> Webh
     return service.replay(tenant_id, delivery_id)
 
 
-@router.get("/secret", operation_id="get_webhook_secret", response_model=WebhookSecret)
+@routes.get("/secret", operation_id="get_webhook_secret", response_model=WebhookSecret)
 def get_webhook_secret(tenant_id: TenantId) -> WebhookSecret:
     """The secret that signs your webhooks (created on first use). Verify `webhook-signature` with it."""
     return service.get_secret(tenant_id)
 
 
-@router.post("/secret/rotate", operation_id="rotate_webhook_secret", response_model=WebhookSecret)
+@routes.post("/secret/rotate", operation_id="rotate_webhook_secret", response_model=WebhookSecret)
 def rotate_webhook_secret(tenant_id: TenantId) -> WebhookSecret:
     """Replace the signing secret. The previous one keeps signing beside the new one (space-separated
     signatures) until `previous_secret_expires_at`, so you can switch your verifier without a gap."""

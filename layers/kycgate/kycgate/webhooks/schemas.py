@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from kycgate.core.pagination import KycPagination
+from kycgate.core.wire import WireModel
 
 DeliveryStatus = Literal["pending", "delivered", "failed"]
 
 
-class WebhookAttempt(BaseModel):
+class WebhookAttempt(WireModel):
     attempt: int = Field(description="1-based, counted over the delivery's whole life (replays continue it)")
     attempted_at: str
     status_code: int | None = Field(None, description="the receiver's HTTP status; null when none arrived")
@@ -20,7 +21,7 @@ class WebhookAttempt(BaseModel):
     response_excerpt: str | None = Field(None, description="the start of the receiver's reply body")
 
 
-class WebhookDelivery(BaseModel):
+class WebhookDelivery(WireModel):
     delivery_id: str = Field(description="also the `webhook-id` header, the same on every attempt and replay")
     event: str
     reference: str
@@ -49,12 +50,12 @@ class WebhookDeliveryDetail(WebhookDelivery):
     attempts: list[WebhookAttempt]
 
 
-class WebhookDeliveryListResponse(BaseModel):
+class WebhookDeliveryListResponse(WireModel):
     data: list[WebhookDelivery]
     pagination: KycPagination
 
 
-class WebhookSecret(BaseModel):
+class WebhookSecret(WireModel):
     secret: str = Field(description="`whsec_...`; verify `webhook-signature` with any Standard Webhooks library")
     created_at: str
     rotated_at: str | None = None

@@ -1,0 +1,105 @@
+"""RouteTable: routes built on demand, one at a time for a Lambda, with FastAPI's answers unchanged."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+from fastapi.exceptions import PydanticV1NotSupportedError
+from fastapi.routing import APIRoute
+
+from kycgate.core.routes import RouteTable
+from kycgate.core.wire import WireModel
+
+LAYER = Path(__file__).resolve().parents[2] / "layers" / "kycgate"
+
+
+class Greeting(WireModel):
+    text: str
+
+
+def _table() -> RouteTable:
+    routes = RouteTable(prefix="/api/v1/demo", tags=["demo"])
+
+    @routes.get("/greetings", operation_id="list_greetings", response_model=list[Greeting])
+    def list_greetings() -> list[Greeting]:
+        return [Greeting(text="hi")]
+
+    @routes.post("/greetings", operation_id="create_greeting", response_model=Greeting, status_code=201)
+    def create_greeting(body: Greeting) -> Greeting:
+        return body
+
+    return routes
+
+
+def test_route_builds_only_the_named_operation() -> None:
+    routes = _table()
+    route = routes.route("create_greeting")
+    assert isinstance(route, APIRoute)
+    assert (route.path, route.methods, route.status_code, route.tags) == (
+        "/api/v1/demo/greetings",
+        {"POST"},
+        201,
+        ["demo"],
+    )
+    assert "router" not in vars(routes), "asking for one route must not build the others"
+
+
+def test_router_holds_every_route_in_declaration_order_and_is_built_once() -> None:
+    routes = _table()
+    built = routes.router
+    assert [r.operation_id for r in built.routes if isinstance(r, APIRoute)] == ["list_greetings", "create_greeting"]
+    assert routes.router is built
+
+
+def test_declaration_mistakes_are_refused() -> None:
+    routes = _table()
+    with pytest.raises(LookupError, match="no route with operation id 'nope'"):
+        routes.route("nope")
+    with pytest.raises(ValueError, match="declared twice"):
+        routes.get("/again", operation_id="list_greetings")(lambda: None)
+    with pytest.raises(ValueError, match="needs an operation_id"):
+        routes.get("/anonymous")
+
+
+def test_deferred_models_validate_without_warnings() -> None:
+    # Built on first use, FastAPI's adapters would warn about its own `alias` metadata (core.routes).
+    routes = _table()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        route = routes.route("create_greeting")
+        assert route.body_field is not None and route.response_field is not None
+        for field in (route.body_field, route.response_field):
+            assert field.validate({"text": "hello"}, {}, loc=("body",)) == (Greeting(text="hello"), [])
+
+
+def test_a_lambda_route_does_not_import_pydantic_v1() -> None:
+    code = (
+        "import sys; from kycgate.kyc.api import routes; from kycgate.lambda_entry import handler_for; "
+        "handler_for(routes, 'update_preferences'); print('pydantic.v1' in sys.modules)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(LAYER)}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False", result.stderr
+
+
+def test_pydantic_v1_models_are_still_refused_once_v1_is_imported() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pydantic import v1
+
+    class Legacy(v1.BaseModel):
+        text: str
+
+    routes = RouteTable()
+
+    @routes.get("/legacy", operation_id="legacy", response_model=Legacy)
+    def legacy() -> None:
+        return None
+
+    with pytest.raises(PydanticV1NotSupportedError):
+        routes.route("legacy")
