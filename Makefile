@@ -34,6 +34,9 @@ lint: $(STAMP)
 
 build: $(STAMP)
 	$(BIN)/sam build --region us-east-1
+	$(BIN)/python -c 'import pathlib, sys; layer = pathlib.Path(".aws-sam/build/KycgateLayer/python/kycgate"); \
+	missing = [str(p) for p in layer.rglob("*.py") if not (p.parent / "__pycache__" / f"{p.stem}.cpython-311.pyc").is_file()]; \
+	sys.exit(f"the layer ships no bytecode for {missing[:3]}" if missing or not layer.is_dir() else 0)'
 
 bench: $(STAMP)
 	$(BIN)/python bench/cold_start.py
