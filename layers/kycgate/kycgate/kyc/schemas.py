@@ -279,10 +279,10 @@ def _phone(value: str) -> str:
 
 
 def _country(value: str) -> str:
-    import pycountry
+    from iso3166 import countries_by_alpha2
 
     code = value.upper()
-    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+    if code not in countries_by_alpha2:
         raise ValueError("must be an ISO 3166-1 alpha-2 country code, e.g. DE")
     return code
 
