@@ -17,6 +17,7 @@ import compileall
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -121,9 +122,10 @@ def main() -> None:
     env = {**os.environ, "PYTHONPATH": str(compiled_layer()), "POWERTOOLS_TRACE_DISABLED": "true"}
     floor_env = {**env, "BENCH_EVENT": str(ROOT / "events" / "get_preferences.json")}
     print("floor = one-route FastAPI + Mangum app creating a boto3 DynamoDB client and making one GetItem;")
-    print(f"each function's runs alternate with floor runs; fastest of {args.runs} each.")
-    print("x cpu compares the processes' CPU time (import + first invoke), which other load barely moves.")
-    print(f"{'function':38} {'ms':>6} {'floor ms':>9} {'x floor':>8} {'x cpu':>9}  status")
+    print(f"each function run follows a floor run, {args.runs} pairs per function.")
+    print("ms / floor ms: fastest of the runs. x floor: median over the pairs of function / floor, wall time;")
+    print("a pair runs seconds apart, so a slow spell of the machine slows both. x cpu: the same, CPU time.")
+    print(f"{'function':38} {'ms':>6} {'floor ms':>9} {'x floor':>8} {'x cpu':>6}  status")
     only = {o for o in args.only.split(",") if o}
     worst = worst_cpu = 0.0
     for op in sorted(_template_functions()):
@@ -136,18 +138,15 @@ def main() -> None:
             fresh_state(op)
             floors.append(_run(FLOOR, floor_env))
             runs.append(_run(FUNCTION, fenv))
-        # The fastest run is the cost itself; slower ones are that cost plus whatever else the
-        # machine was doing (timeit's reasoning).
-        seconds = min(r["seconds"] for r in runs)
-        floor = min(f["seconds"] for f in floors)
-        cpu_ratio = min(r["cpu"] for r in runs) / min(f["cpu"] for f in floors)
-        ratio = seconds / floor
+        ratio = statistics.median(r["seconds"] / f["seconds"] for r, f in zip(runs, floors, strict=True))
+        cpu_ratio = statistics.median(r["cpu"] / f["cpu"] for r, f in zip(runs, floors, strict=True))
         note = "  (matches faces: target does not apply)" if op in FACE_FUNCTIONS else ""
         if op not in FACE_FUNCTIONS:
             worst = max(worst, ratio)
             worst_cpu = max(worst_cpu, cpu_ratio)
+        fastest, fastest_floor = min(r["seconds"] for r in runs), min(f["seconds"] for f in floors)
         print(
-            f"{op:38} {seconds * 1000:6.0f} {floor * 1000:9.0f} {ratio:8.2f} {cpu_ratio:9.2f}  "
+            f"{op:38} {fastest * 1000:6.0f} {fastest_floor * 1000:9.0f} {ratio:8.2f} {cpu_ratio:6.2f}  "
             f"{runs[-1]['status']}{note}"
         )
     print(f"worst non-face ratio: wall {worst:.2f}x, cpu {worst_cpu:.2f}x (target <= 1.15x)")
