@@ -1,9 +1,8 @@
 """One Lambda per route: ``handler = handler_for(routes, "operation_id")``.
 
 The function's app holds only its own route, built alone (see core.routes), and imports only its
-own context. Tracing is
-loaded on the first invocation that runs under X-Ray, never at import: aws_xray_sdk costs about
-0.15 s of every cold start and only traced invocations need it.
+own context. Tracing is loaded on the first invocation that runs under X-Ray, never at import:
+aws_xray_sdk costs about 0.15 s of every cold start and only traced invocations need it.
 """
 
 from __future__ import annotations
