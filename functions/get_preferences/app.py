@@ -1,4 +1,4 @@
-from kycgate.kyc.api import routes
 from kycgate.lambda_entry import handler_for
+from kycgate.preferences.api import routes
 
 handler = handler_for(routes, "get_preferences")

@@ -126,7 +126,8 @@ SAMPLE_TOKEN = "sample-reuse-token-000000000000000000000000"  # the token the ev
 def seed_sample_kyc_customer() -> None:
     """Customer "cus_sample", approved with a face, and withdrawals of 1000 USD or more trigger Re-Use KYC."""
     from kycgate.kyc import service
-    from kycgate.kyc.schemas import UpdateKycPreferencesRequest
+    from kycgate.preferences import service as preferences_service
+    from kycgate.preferences.schemas import UpdateKycPreferencesRequest
 
     seed_sample_customer()
     request = sample_verification_request()
@@ -136,7 +137,7 @@ def seed_sample_kyc_customer() -> None:
         "reuse_kyc_triggers": {"withdrawal": {"enabled": True, "threshold": 1000}},
         "reuse_kyc_reactions": {"max_retry_attempts": 0},
     }
-    service.update_preferences(SAMPLE_TENANT, UpdateKycPreferencesRequest.model_validate(preferences))
+    preferences_service.update_preferences(SAMPLE_TENANT, UpdateKycPreferencesRequest.model_validate(preferences))
 
 
 def seed_sample_reuse_session() -> None:

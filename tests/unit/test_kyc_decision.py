@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from kycgate.faces import FaceComparison, FaceDeclineCode
-from kycgate.kyc.schemas import KYC_DECLINED_DESCRIPTIONS, KycDeclinedCode, KycStatus, PreferenceSettings
+from kycgate.kyc.schemas import KYC_DECLINED_DESCRIPTIONS, KycDeclinedCode
 from kycgate.kyc.service import decide
+from kycgate.kyc.vocabulary import KycStatus
+from kycgate.preferences.schemas import PreferenceSettings
 
 PREFERENCES = PreferenceSettings(min_age=18, max_age=80)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from kycgate.kyc.schemas import ReuseKycTriggers
+from kycgate.preferences.schemas import ReuseKycTriggers
 from kycgate.reuse.schemas import CreateReuseKycSessionRequest
 from kycgate.reuse.triggers import (
     FREQUENCY_EVENTS,

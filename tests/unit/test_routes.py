@@ -79,7 +79,7 @@ def test_deferred_models_validate_without_warnings() -> None:
 
 def test_a_lambda_route_does_not_import_pydantic_v1() -> None:
     code = (
-        "import sys; from kycgate.kyc.api import routes; from kycgate.lambda_entry import handler_for; "
+        "import sys; from kycgate.preferences.api import routes; from kycgate.lambda_entry import handler_for; "
         "handler_for(routes, 'update_preferences'); print('pydantic.v1' in sys.modules)"
     )
     env = {**os.environ, "PYTHONPATH": str(LAYER)}

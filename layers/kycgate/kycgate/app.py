@@ -12,7 +12,13 @@ from fastapi.routing import APIRouter
 
 from kycgate.core.web import build_app
 
-ROUTER_MODULES = ("kycgate.kyc.api", "kycgate.reuse.api", "kycgate.webhooks.api", "kycgate.pages.api")
+ROUTER_MODULES = (
+    "kycgate.preferences.api",
+    "kycgate.kyc.api",
+    "kycgate.reuse.api",
+    "kycgate.webhooks.api",
+    "kycgate.pages.api",
+)
 
 
 def routers() -> list[APIRouter]:

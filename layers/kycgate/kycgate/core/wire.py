@@ -13,3 +13,9 @@ class WireModel(BaseModel):
     """
 
     model_config = ConfigDict(defer_build=True)
+
+
+class StrictWireModel(WireModel):
+    """A request shape that refuses unknown fields: a misspelt `amount` must not silently turn a control off."""
+
+    model_config = ConfigDict(extra="forbid")

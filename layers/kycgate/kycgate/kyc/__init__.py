@@ -1,1 +1,1 @@
-"""KYC: preferences, customers, KYC requests, documents, handoff sessions, alerts."""
+"""KYC: customers, KYC requests, documents (preferences: kycgate.preferences)."""

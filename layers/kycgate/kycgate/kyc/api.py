@@ -11,40 +11,25 @@ from kycgate.core.pagination import PageQuery, PageSizeQuery
 from kycgate.core.routes import RouteTable
 from kycgate.kyc import service
 from kycgate.kyc.schemas import (
-    CUSTOMER_ID_PATTERN,
     CheckKycStatusResponse,
     CreateProfileRequest,
     DocumentVerificationRequest,
     DocumentVerificationResponse,
     KycCustomerProfile,
-    KycPreferences,
     KycRequest,
     KycRequestFilters,
     KycRequestListResponse,
-    KycStatus,
     ProfileListResponse,
     ProofDownloadURL,
-    UpdateKycPreferencesRequest,
     UpdateKycStatusRequest,
 )
+from kycgate.kyc.vocabulary import CUSTOMER_ID_PATTERN, KycStatus
 
 CustomerIdPath = Annotated[str, Path(pattern=CUSTOMER_ID_PATTERN, description="your id for the customer")]
 CustomerIdQuery = Annotated[str, Query(pattern=CUSTOMER_ID_PATTERN, description="your id for the customer")]
 KycIdPath = Annotated[str, Path(min_length=1, max_length=64, description="the kyc_id of a KYC request")]
 
 routes = RouteTable(prefix="/api/v1/kyc", tags=["kyc"])
-
-
-@routes.get("/preferences", operation_id="get_preferences", response_model=KycPreferences)
-def get_preferences(tenant_id: TenantId) -> KycPreferences:
-    """The tenant's KYC preferences, with documented defaults for any never set."""
-    return service.get_preferences(tenant_id)
-
-
-@routes.patch("/preferences", operation_id="update_preferences", response_model=KycPreferences)
-def update_preferences(body: UpdateKycPreferencesRequest, tenant_id: TenantId) -> KycPreferences:
-    """Partial, nested update: only the keys present change; the result is validated as a whole."""
-    return service.update_preferences(tenant_id, body)
 
 
 @routes.post("/customers", operation_id="create_customer", response_model=KycCustomerProfile, status_code=201)

@@ -1,228 +1,26 @@
-"""KYC wire models (seed 000 names): preferences, customers, requests, alerts, handoff."""
+"""KYC wire models (seed 000 names): customers and KYC requests. Preferences: kycgate.preferences."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BeforeValidator,
-    ConfigDict,
     EmailStr,
     Field,
     StringConstraints,
-    ValidationInfo,
     WithJsonSchema,
-    field_validator,
     model_validator,
 )
 
 from kycgate.core import clock
 from kycgate.core.pagination import KycPagination
-from kycgate.core.wire import WireModel
-
-NonNegativeAmount = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
-MAX_RETRY_ATTEMPTS = 10
-
-
-class SupportedDocumentType(StrEnum):
-    PASSPORT = "passport"
-    NATIONAL_ID = "national_id"
-    DRIVING_LICENSE = "driving_license"
-    RESIDENCE_PERMIT = "residence_permit"
-
-
-class _Strict(WireModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ReuseKycThresholdTrigger(_Strict):
-    enabled: bool = False
-    threshold: NonNegativeAmount = Field(0, description="USD threshold; 0 / null means any amount")
-
-    @field_validator("threshold", mode="before")
-    @classmethod
-    def _null_is_any(cls, value: Any) -> Any:
-        return 0 if value is None else value
-
-
-class ReuseKycFrequencyTrigger(_Strict):
-    enabled: bool = False
-    count: int = Field(0, ge=0, le=1_000_000, description="minimum events; 0 / null means any count")
-    window_minutes: int = Field(0, ge=0, le=525_600, description="maximum window; 0 / null means any window")
-
-    @field_validator("count", "window_minutes", mode="before")
-    @classmethod
-    def _null_is_any(cls, value: Any) -> Any:
-        return 0 if value is None else value
-
-
-class ReuseKycTriggers(_Strict):
-    login: bool = False
-    password_change: bool = False
-    name_change: bool = False
-    phone_number_change: bool = False
-    two_factor_auth_change: bool = False
-    new_device_or_location: bool = False
-    device_fingerprint_change: bool = False
-    payment_method_change: bool = False
-    deposit: ReuseKycThresholdTrigger = ReuseKycThresholdTrigger()
-    withdrawal: ReuseKycThresholdTrigger = ReuseKycThresholdTrigger()
-    large_bet_placement: ReuseKycThresholdTrigger = ReuseKycThresholdTrigger()
-    high_frequency_betting: ReuseKycFrequencyTrigger = ReuseKycFrequencyTrigger()
-    account_balance_transfer: bool = False
-
-
-class ReuseKycReactions(_Strict):
-    max_retry_attempts: int = Field(2, ge=0, le=MAX_RETRY_ATTEMPTS, description="retries after the first attempt")
-    trigger_alert: bool = True
-    enforce_logout: bool = False
-    freeze_account: bool = False
-    freeze_duration_minutes: int = Field(0, ge=0, le=525_600)
-
-
-class PreferenceSettings(_Strict):
-    """Everything a tenant can set; the defaults are those of a tenant that never set any."""
-
-    is_face_verification_required: bool = True
-    is_address_verification_required: bool = False
-    is_age_verification_required: bool = True
-    is_reuse_kyc_enabled: bool = False
-    min_age: int = Field(18, ge=0, le=150)
-    max_age: int = Field(120, ge=0, le=150)
-    required_document_count: int = Field(1, ge=1, le=5)
-    high_risk_score: int = Field(75, ge=0, le=100)
-    medium_risk_score: int = Field(50, ge=0, le=100)
-    supported_document_types: list[SupportedDocumentType] = Field(
-        default_factory=lambda: list(SupportedDocumentType), min_length=1
-    )
-    reuse_kyc_triggers: ReuseKycTriggers = ReuseKycTriggers()
-    reuse_kyc_reactions: ReuseKycReactions = ReuseKycReactions()
-
-    @model_validator(mode="after")
-    def _consistent(self) -> PreferenceSettings:
-        if self.min_age > self.max_age:
-            raise ValueError(f"min_age ({self.min_age}) must not exceed max_age ({self.max_age})")
-        if self.medium_risk_score > self.high_risk_score:
-            raise ValueError(
-                f"medium_risk_score ({self.medium_risk_score}) must not exceed high_risk_score ({self.high_risk_score})"
-            )
-        if len(set(self.supported_document_types)) != len(self.supported_document_types):
-            raise ValueError("supported_document_types must not repeat a type")
-        return self
-
-
-class KycPreferences(PreferenceSettings):
-    model_config = ConfigDict(extra="ignore")
-
-    id: str
-    tenant_id: str
-    created_at: str
-    updated_at: str
-
-
-def _scalar_types(annotation: Any) -> set[type]:
-    """int/float/bool inside ``X | None`` or ``Annotated[X, ...] | None``."""
-    found: set[type] = set()
-    for arg in get_args(annotation) or (annotation,):
-        base = get_args(arg)[0] if get_origin(arg) is Annotated else arg
-        if base in (bool, int, float):
-            found.add(base)
-    return found
-
-
-class _Partial(WireModel):
-    """A PATCH body: booleans and numbers as JSON has them, never coerced from each other or from strings
-    (lax parsing would read `true` as 1 and "21" as 21)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _as_json_has_them(cls, value: Any, info: ValidationInfo) -> Any:
-        kinds = _scalar_types(cls.model_fields[info.field_name].annotation)
-        if value is None or not kinds:
-            return value
-        if bool in kinds and not isinstance(value, bool):
-            raise ValueError("must be true or false")
-        if kinds & {int, float} and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise ValueError("must be a JSON number")
-        return value
-
-
-class ReuseKycThresholdTriggerUpdate(_Partial):
-    enabled: bool | None = None
-    threshold: NonNegativeAmount | None = None
-
-
-class ReuseKycFrequencyTriggerUpdate(_Partial):
-    enabled: bool | None = None
-    count: int | None = Field(None, ge=0, le=1_000_000)
-    window_minutes: int | None = Field(None, ge=0, le=525_600)
-
-
-class ReuseKycTriggersUpdate(_Partial):
-    """Partial update: only the events present here are changed (nested keys too)."""
-
-    login: bool | None = None
-    password_change: bool | None = None
-    name_change: bool | None = None
-    phone_number_change: bool | None = None
-    two_factor_auth_change: bool | None = None
-    new_device_or_location: bool | None = None
-    device_fingerprint_change: bool | None = None
-    payment_method_change: bool | None = None
-    deposit: ReuseKycThresholdTriggerUpdate | None = None
-    withdrawal: ReuseKycThresholdTriggerUpdate | None = None
-    large_bet_placement: ReuseKycThresholdTriggerUpdate | None = None
-    high_frequency_betting: ReuseKycFrequencyTriggerUpdate | None = None
-    account_balance_transfer: bool | None = None
-
-
-class ReuseKycReactionsUpdate(_Partial):
-    """Partial update: only the keys present here are changed."""
-
-    max_retry_attempts: int | None = Field(None, ge=0, le=MAX_RETRY_ATTEMPTS)
-    trigger_alert: bool | None = None
-    enforce_logout: bool | None = None
-    freeze_account: bool | None = None
-    freeze_duration_minutes: int | None = Field(None, ge=0, le=525_600)
-
-
-class UpdateKycPreferencesRequest(_Partial):
-    is_face_verification_required: bool | None = None
-    is_address_verification_required: bool | None = None
-    is_age_verification_required: bool | None = None
-    is_reuse_kyc_enabled: bool | None = None
-    min_age: int | None = Field(None, ge=0, le=150)
-    max_age: int | None = Field(None, ge=0, le=150)
-    required_document_count: int | None = Field(None, ge=1, le=5)
-    high_risk_score: int | None = Field(None, ge=0, le=100)
-    medium_risk_score: int | None = Field(None, ge=0, le=100)
-    supported_document_types: list[SupportedDocumentType] | None = Field(None, min_length=1)
-    reuse_kyc_triggers: ReuseKycTriggersUpdate | None = None
-    reuse_kyc_reactions: ReuseKycReactionsUpdate | None = None
-
-    def changes(self) -> dict[str, Any]:
-        """The keys the caller sent, nested. An explicit null on a threshold/count/window means 'any'
-        (0, as the seed defines); on any other key it means 'leave as is'."""
-        return _without_nulls(self.model_dump(mode="json", exclude_unset=True))
-
-
-_NULL_MEANS_ANY = frozenset({"threshold", "count", "window_minutes"})
-
-
-def _without_nulls(changes: dict[str, Any]) -> dict[str, Any]:
-    kept: dict[str, Any] = {}
-    for name, value in changes.items():
-        if isinstance(value, dict):
-            kept[name] = _without_nulls(value)
-        elif value is not None or name in _NULL_MEANS_ANY:
-            kept[name] = value
-    return kept
+from kycgate.core.wire import StrictWireModel, WireModel
+from kycgate.kyc.vocabulary import CustomerId, KycStatus, SupportedDocumentType
 
 
 def _iso_8601_only(value: Any) -> Any:
@@ -241,13 +39,6 @@ _IsoDatetime = Annotated[datetime, BeforeValidator(_iso_8601_only)]
 
 # ---------------------------------------------------------------- customers
 
-# The tenant's own customer id. It lands in URLs and DynamoDB keys, hence the conservative alphabet.
-CUSTOMER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@+\-]{0,127}$"
-CustomerId = Annotated[
-    str,
-    StringConstraints(pattern=CUSTOMER_ID_PATTERN),
-    Field(description="your own id for the customer: 1-128 of A-Z a-z 0-9 . _ : @ + -"),
-]
 # Control characters (NUL, newlines, escapes) and bidi overrides/isolates have no place in a name or
 # address: they corrupt logs, CSV exports and the reviewer's screen (RTL spoofing). Zero-width joiners
 # and marks stay legal: real names in several scripts need them.
@@ -316,13 +107,13 @@ Birthday = Annotated[
 ]
 
 
-class Name(_Strict):
+class Name(StrictWireModel):
     first_name: _Text | None = None
     middle_name: _Text | None = None
     last_name: _Text | None = None
 
 
-class Address(_Strict):
+class Address(StrictWireModel):
     line1: _Text
     line2: _Text | None = None
     city: _Text
@@ -331,7 +122,7 @@ class Address(_Strict):
     country: CountryCode
 
 
-class CreateProfileRequest(_Strict):
+class CreateProfileRequest(StrictWireModel):
     customer_id: CustomerId
     name: Name | None = None
     email: EmailStr | None = None
@@ -339,15 +130,6 @@ class CreateProfileRequest(_Strict):
     birthday: Birthday | None = None
     nationality: CountryCode | None = None
     address: Address | None = None
-
-
-class KycStatus(StrEnum):
-    NOT_STARTED = "not_started"  # a customer who never submitted documents
-    PENDING = "pending"
-    IN_REVIEW = "in_review"
-    APPROVED = "approved"
-    DECLINED = "declined"
-    EXPIRED = "expired"
 
 
 class KycCustomerProfile(WireModel):
@@ -427,7 +209,7 @@ class ProofDownloadURL(WireModel):
     expires_at: str
 
 
-class DocumentVerificationRequest(_Strict):
+class DocumentVerificationRequest(StrictWireModel):
     customer_id: CustomerId = Field(description="a customer created with POST /api/v1/kyc/customers")
     document_type: SupportedDocumentType
     document_front: str = Field(description="base64 JPEG or PNG of the document side with the portrait")
@@ -491,7 +273,7 @@ class KycRequestListResponse(WireModel):
     pagination: KycPagination
 
 
-class UpdateKycStatusRequest(_Strict):
+class UpdateKycStatusRequest(StrictWireModel):
     status: Literal[KycStatus.APPROVED, KycStatus.DECLINED]
     declined_code: KycDeclinedCode | None = Field(None, description="only with status declined; default other")
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None

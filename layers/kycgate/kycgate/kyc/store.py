@@ -37,42 +37,12 @@ from kycgate.core.dynamo import (
 )
 from kycgate.core.errors import ServiceUnavailable
 from kycgate.core.tenants import tenant_pk
+from kycgate.preferences.store import PREFERENCES_SK, preferences_key
 from kycgate.webhooks import outbox
 from kycgate.webhooks.outbox import PendingDelivery
 
 if TYPE_CHECKING:  # Pillow is imported only by the routes that decode images
     from kycgate.core.images import ImageProof
-
-PREFERENCES_SK = "PREFERENCES"
-
-
-class VersionConflict(Exception):
-    """Someone else changed the record since it was read."""
-
-
-def get_preferences(tenant_id: str) -> dict[str, Any] | None:
-    """The stored preferences document and its version, or None. One GetItem."""
-    response = ddb().get_item(TableName=records_table(), Key=key(tenant_pk(tenant_id), PREFERENCES_SK))
-    return from_item(response.get("Item"))
-
-
-def put_preferences(tenant_id: str, document: dict[str, Any], expected_version: int) -> None:
-    """Write the whole document if nobody wrote since ``expected_version`` (0 = never written). One PutItem."""
-    item = to_item({"PK": tenant_pk(tenant_id), "SK": PREFERENCES_SK, "version": expected_version + 1, **document})
-    condition = "attribute_not_exists(PK)" if expected_version == 0 else "version = :v"
-    values = {} if expected_version == 0 else {":v": to_value(expected_version)}
-    try:
-        ddb().put_item(
-            TableName=records_table(),
-            Item=item,
-            ConditionExpression=condition,
-            **({"ExpressionAttributeValues": values} if values else {}),
-        )
-    except Exception as exc:
-        if is_condition_failure(exc):
-            raise VersionConflict from exc
-        raise
-
 
 CUSTOMER_SK = "CUSTOMER"
 KYC_REQUEST_SK = "KYC_REQUEST"
@@ -176,7 +146,7 @@ def load_verification_context(tenant_id: str, customer_id: str) -> tuple[dict[st
     """(preferences, customer), each None when absent. One BatchGetItem (another per unprocessed retry)."""
     table = records_table()
     wanted = {
-        PREFERENCES_SK: key(tenant_pk(tenant_id), PREFERENCES_SK),
+        PREFERENCES_SK: preferences_key(tenant_id),
         CUSTOMER_SK: key(customer_pk(tenant_id, customer_id), CUSTOMER_SK),
     }
     request: dict[str, Any] = {table: {"Keys": list(wanted.values()), "ConsistentRead": True}}

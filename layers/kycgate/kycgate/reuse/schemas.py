@@ -9,8 +9,8 @@ from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, mode
 from pydantic_core import PydanticCustomError
 
 from kycgate.core.pagination import KycPagination
-from kycgate.core.wire import WireModel
-from kycgate.kyc.schemas import CUSTOMER_ID_PATTERN, CustomerId, KycStatus
+from kycgate.core.wire import StrictWireModel, WireModel
+from kycgate.kyc.vocabulary import CUSTOMER_ID_PATTERN, CustomerId, KycStatus
 from kycgate.reuse.triggers import ReasonCode, ReuseKycEvent
 
 ALLOWED_EVENTS = ", ".join(e.value for e in ReuseKycEvent)
@@ -44,13 +44,8 @@ def _event_is_required(schema: dict[str, Any]) -> None:
     schema["properties"]["event"].pop("default", None)
 
 
-class _Strict(WireModel):
-    # Unknown fields are refused: a misspelt `amount` must not silently turn a control off.
-    model_config = ConfigDict(extra="forbid")
-
-
-class CreateReuseKycSessionRequest(_Strict):
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_event_is_required)
+class CreateReuseKycSessionRequest(StrictWireModel):
+    model_config = ConfigDict(json_schema_extra=_event_is_required)
 
     reference: Reference
     customer_id: CustomerId = Field(description="a customer with an approved KYC (with selfie) in kycgate")
@@ -83,7 +78,7 @@ class CreateReuseKycSessionResponse(WireModel):
     max_attempts: int = Field(description="reuse_kyc_reactions.max_retry_attempts + 1")
 
 
-class SubmitReuseKycSessionRequest(_Strict):
+class SubmitReuseKycSessionRequest(StrictWireModel):
     token: Token
     proof: str = Field(description="base64 JPEG or PNG selfie taken on the customer's phone")
 
@@ -127,7 +122,7 @@ class KycHandoffSession(WireModel):
     is_submitted: bool = False
 
 
-class ConnectMobileSessionRequest(_Strict):
+class ConnectMobileSessionRequest(StrictWireModel):
     token: Token
     is_disconnect: bool = False
 
@@ -165,7 +160,7 @@ class KycAlertListResponse(WireModel):
     pagination: KycPagination
 
 
-class UpdateKycAlertRequest(_Strict):
+class UpdateKycAlertRequest(StrictWireModel):
     alert_type: KycAlertType | None = None
     status: KycAlertStatus | None = None
 

@@ -18,7 +18,9 @@ from kycgate.core.metrics import MetricUnit, metrics
 from kycgate.core.pagination import paginate
 from kycgate.core.settings import get_settings
 from kycgate.kyc import service as kyc_service
-from kycgate.kyc.schemas import KycStatus, ReuseKycReactions
+from kycgate.kyc.vocabulary import KycStatus
+from kycgate.preferences import service as preferences_service
+from kycgate.preferences.schemas import ReuseKycReactions
 from kycgate.reuse import store
 from kycgate.reuse.schemas import (
     ConnectMobileSessionResponse,
@@ -78,7 +80,7 @@ def create_session(tenant_id: str, request: CreateReuseKycSessionRequest) -> Cre
     """
     for field in ("redirect_url", "callback_url"):
         _check_url(field, getattr(request, field))
-    preferences = kyc_service.get_preferences(tenant_id)
+    preferences = preferences_service.get_preferences(tenant_id)
     reactions = preferences.reuse_kyc_reactions
     if not preferences.is_reuse_kyc_enabled:
         return _not_required(request, FEATURE_DISABLED, reactions)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kycgate.kyc.schemas import ReuseKycFrequencyTrigger, ReuseKycThresholdTrigger, ReuseKycTriggers
+from kycgate.preferences.schemas import ReuseKycFrequencyTrigger, ReuseKycThresholdTrigger, ReuseKycTriggers
 
 
 class ReuseKycEvent(StrEnum):

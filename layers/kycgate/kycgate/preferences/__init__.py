@@ -1,0 +1,1 @@
+"""Preferences: a tenant's KYC settings, Re-Use KYC triggers and reactions included."""
