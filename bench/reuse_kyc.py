@@ -212,9 +212,10 @@ def main() -> None:
             )
 
         from kycgate.faces import get_matcher
-        from kycgate.kyc.service import reference_face_of
+        from kycgate.kyc.reference import preferences_and_customer, reference_face
 
-        face = reference_face_of(tenant.tenant_id, "obama")
+        _, customer = preferences_and_customer(tenant.tenant_id, "obama")
+        face = reference_face("obama", customer)
         assert face is not None and face.template is not None
         matcher = get_matcher()
         probe = (FACES / "obama_3.jpg").read_bytes()

@@ -36,6 +36,14 @@ def _image(size: tuple[int, int], fmt: str) -> str:
     return _b64(buffer.getvalue())
 
 
+def _reference_face_of(tenant: Any, customer_id: str) -> Any:
+    """The customer's reference face as Re-Use KYC reads it."""
+    from kycgate.kyc.reference import preferences_and_customer, reference_face
+
+    _, customer = preferences_and_customer(tenant.tenant_id, customer_id)
+    return reference_face(customer_id, customer)
+
+
 def _status(client: Any, tenant: Any, customer_id: str) -> dict[str, Any]:
     response = client.get(f"{KYC}/status", headers=tenant.headers, params={"customer_id": customer_id})
     assert response.status_code == 200, response.text
@@ -43,8 +51,6 @@ def _status(client: Any, tenant: Any, customer_id: str) -> dict[str, Any]:
 
 
 def test_genuine_pair_is_approved_and_the_selfie_becomes_the_reference_face(client: Any, tenant_a: Any) -> None:
-    from kycgate.kyc.service import reference_face_of
-
     create_customer(client, tenant_a, "obama")
     with dynamodb_calls() as calls:
         response = verify(client, tenant_a, "obama")
@@ -74,8 +80,8 @@ def test_genuine_pair_is_approved_and_the_selfie_becomes_the_reference_face(clie
     assert status["has_reference_face"] is True
 
     with dynamodb_calls() as calls:
-        reference = reference_face_of(tenant_a.tenant_id, "obama")
-    assert calls == ["GetItem"]
+        reference = _reference_face_of(tenant_a, "obama")
+    assert calls == ["BatchGetItem"]
     assert reference is not None
     assert reference.kyc_id == kyc_id
     assert reference.image_key == f"{tenant_a.tenant_id}/kyc/{kyc_id}/selfie.jpg"
@@ -89,7 +95,7 @@ def test_genuine_pair_is_approved_and_the_selfie_becomes_the_reference_face(clie
     again = get_matcher().compare_template(reference.template, (FACES / "obama_2.jpg").read_bytes())
     assert again.similarity > 0.99
     with pytest.raises(NotFound):  # a mistyped id is an error, not "no reference face"
-        reference_face_of(tenant_a.tenant_id, "nobody")
+        _reference_face_of(tenant_a, "nobody")
 
 
 def test_proofs_are_presigned_tenant_keyed_and_fetchable(client: Any, tenant_a: Any) -> None:
@@ -110,8 +116,6 @@ def test_proofs_are_presigned_tenant_keyed_and_fetchable(client: Any, tenant_a: 
 
 
 def test_a_later_decline_removes_the_reference_face(client: Any, tenant_a: Any) -> None:
-    from kycgate.kyc.service import reference_face_of
-
     create_customer(client, tenant_a, "switch")
     assert verify(client, tenant_a, "switch").json()["status"] == "approved"
     declined = verify(client, tenant_a, "switch", selfie="biden_1.jpg").json()
@@ -126,7 +130,7 @@ def test_a_later_decline_removes_the_reference_face(client: Any, tenant_a: Any) 
         declined["kyc_id"],
         False,
     )
-    assert reference_face_of(tenant_a.tenant_id, "switch") is None
+    assert _reference_face_of(tenant_a, "switch") is None
 
 
 def test_two_faces_in_the_selfie_are_declined(client: Any, tenant_a: Any) -> None:
@@ -245,7 +249,7 @@ def test_unknown_customer_is_404(client: Any, tenant_a: Any) -> None:
 def test_lost_race_purges_the_images_and_answers_409(client: Any, tenant_a: Any) -> None:
     from kycgate.core.aws import client as aws_client
     from kycgate.core.dynamo import key, records_table
-    from kycgate.kyc.store import CUSTOMER_SK, customer_pk
+    from kycgate.kyc.reference import CUSTOMER_SK, customer_pk
 
     create_customer(client, tenant_a, "racer")
     dynamodb = aws_client("dynamodb")
@@ -317,7 +321,6 @@ def test_manual_review_approves_into_a_reference_face_and_queues_callbacks(
     client: Any, tenant_a: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from kycgate.core.settings import get_settings
-    from kycgate.kyc.service import reference_face_of
 
     monkeypatch.setenv("KYCGATE_ALLOW_LOOPBACK_CALLBACKS", "true")
     get_settings.cache_clear()
@@ -330,7 +333,7 @@ def test_manual_review_approves_into_a_reference_face_and_queues_callbacks(
     assert "review band" in pending["warnings"]["face"]["note"]
     status = _status(client, tenant_a, "reviewed")
     assert (status["status"], status["is_verified"], status["has_reference_face"]) == ("in_review", False, False)
-    assert reference_face_of(tenant_a.tenant_id, "reviewed") is None
+    assert _reference_face_of(tenant_a, "reviewed") is None
 
     kyc_id = pending["kyc_id"]
     response = client.patch(
@@ -343,7 +346,7 @@ def test_manual_review_approves_into_a_reference_face_and_queues_callbacks(
     assert approved["warnings"] == pending["warnings"]
     status = _status(client, tenant_a, "reviewed")
     assert (status["status"], status["is_verified"], status["has_reference_face"]) == ("approved", True, True)
-    reference = reference_face_of(tenant_a.tenant_id, "reviewed")
+    reference = _reference_face_of(tenant_a, "reviewed")
     assert reference is not None and reference.kyc_id == kyc_id
     assert reference.template is not None and len(reference.template.vector) == 512
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -79,7 +80,8 @@ def test_feature_switch_comes_first(client: Any, tenant_a: Any) -> None:
         "",
     )
     assert "is_reuse_kyc_enabled" in body["reason"]
-    assert calls[1:] == ["GetItem"]  # after the API key lookup: the preferences only
+    # After the API key lookup: preferences and customer in one read; the unknown customer is never looked at.
+    assert calls[1:] == ["BatchGetItem"]
 
 
 @pytest.mark.parametrize("customer_state", ["unknown", "never_verified", "declined", "other_tenant"])
@@ -191,7 +193,8 @@ def test_create_is_idempotent_per_reference(client: Any, tenant_a: Any, tenant_b
     with dynamodb_calls() as calls:
         again = open_session(client, tenant_a, "ref-1")
     assert again == {**first, "attempts": 1}
-    assert len(calls[1:]) <= 3  # the lost race returns the live session from the cancellation reason
+    # The lost race returns the live session from the cancellation reason: no read after the transaction.
+    assert calls[1:] == ["BatchGetItem", "TransactWriteItems"]
 
     # A live reference belongs to its customer: another customer cannot take it over.
     kyc_customer(client, tenant_a, "obama-2")
@@ -218,8 +221,37 @@ def test_create_round_trips(client: Any, tenant_a: Any) -> None:
     enable(client, tenant_a)
     with dynamodb_calls() as calls:
         open_session(client, tenant_a, "r1")
-    # API key lookup (local auth; in AWS the cached authorizer), then preferences, reference face, one transaction.
-    assert calls == ["GetItem", "GetItem", "GetItem", "TransactWriteItems"]
+    # API key lookup (local auth; in AWS the cached authorizer), then preferences and reference face in one
+    # read, and one transaction.
+    assert calls == ["GetItem", "BatchGetItem", "TransactWriteItems"]
+
+
+def test_create_retries_the_keys_dynamodb_left_unprocessed(client: Any, tenant_a: Any) -> None:
+    from botocore.awsrequest import AWSResponse
+
+    from kycgate.core.aws import client as aws_client
+
+    kyc_customer(client, tenant_a)
+    enable(client, tenant_a)
+    events = aws_client("dynamodb").meta.events
+    answered: list[str] = []
+
+    def nothing_processed(params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        # DynamoDB may answer a batch in part (throughput) and hand the rest back as UnprocessedKeys.
+        if answered:
+            return None
+        answered.append("unprocessed")
+        request = json.loads(params["body"])["RequestItems"]
+        return AWSResponse("https://dynamodb", 200, {}, None), {"Responses": {}, "UnprocessedKeys": request}
+
+    with dynamodb_calls() as calls:
+        events.register("before-call.dynamodb.BatchGetItem", nothing_processed, unique_id="unprocessed")
+        try:
+            body = open_session(client, tenant_a, "r1")
+        finally:
+            events.unregister("before-call.dynamodb.BatchGetItem", unique_id="unprocessed")
+    assert body["is_required"] is True
+    assert calls == ["GetItem", "BatchGetItem", "BatchGetItem", "TransactWriteItems"]
 
 
 def test_handoff_session_flips_mobile_connected(client: Any, tenant_a: Any) -> None:

@@ -238,10 +238,10 @@ def test_reference_without_a_template_is_read_from_s3_once(
     """As with the rekognition backend, which keeps no templates: the approved selfie is compared."""
     from dataclasses import replace
 
-    from kycgate.kyc import service as kyc_service
+    from kycgate.kyc import reference
 
-    real = kyc_service.reference_face_of
-    monkeypatch.setattr(kyc_service, "reference_face_of", lambda t, c: replace(real(t, c), template=None))
+    real = reference.reference_face
+    monkeypatch.setattr(reference, "reference_face", lambda c, item: replace(real(c, item), template=None))
     kyc_customer(client, tenant_a)
     enable(client, tenant_a)
     token = open_session(client, tenant_a)["token"]

@@ -13,7 +13,7 @@ from kycgate.core.logs import logger
 from kycgate.core.metrics import MetricUnit, metrics
 from kycgate.core.pagination import paginate
 from kycgate.core.settings import get_settings
-from kycgate.kyc import store
+from kycgate.kyc import reference, store
 from kycgate.kyc.schemas import (
     KYC_DECLINED_DESCRIPTIONS,
     CheckKycStatusResponse,
@@ -38,7 +38,7 @@ from kycgate.webhooks import outbox
 
 if TYPE_CHECKING:  # faces and Pillow load only in the functions that compare or decode images
     from kycgate.core.images import ImageProof
-    from kycgate.faces import FaceComparison, FaceTemplate
+    from kycgate.faces import FaceComparison
 
 # ---------------------------------------------------------------- customers
 
@@ -84,32 +84,6 @@ def check_kyc_status(tenant_id: str, customer_id: str) -> CheckKycStatusResponse
     )
 
 
-@dataclass(frozen=True)
-class ReferenceFace:
-    """The face of a customer whose latest KYC decision is an approval with a selfie (Re-Use KYC's reference)."""
-
-    kyc_id: str
-    image_key: str  # S3 key of that approval's selfie
-    template: FaceTemplate | None  # None when the matcher that approved keeps no templates (rekognition)
-
-
-def reference_face_of(tenant_id: str, customer_id: str) -> ReferenceFace | None:
-    """The customer's reference face, or None (never approved, or latest decision not an approval with a
-    face). An unknown customer is a 404: a mistyped id must not read as "nothing to re-verify".
-    Exactly one DynamoDB GetItem."""
-    item = store.get_reference_face(tenant_id, customer_id)
-    if item is None:
-        raise _unknown_customer(customer_id)
-    face = item.get("reference_face")
-    if face is None or item.get("kyc_status") != KycStatus.APPROVED:
-        return None
-    # Only the dataclass is needed; kycgate.faces.base imports no model code.
-    from kycgate.faces import FaceTemplate
-
-    template = FaceTemplate(backend=face["backend"], vector=face["template"]) if face.get("template") else None
-    return ReferenceFace(kyc_id=face["kyc_id"], image_key=face["image_key"], template=template)
-
-
 # ---------------------------------------------------------------- document verification
 
 
@@ -129,9 +103,9 @@ def verify_documents(tenant_id: str, request: DocumentVerificationRequest) -> Do
     """
     images = _decode_proofs(request)
     callback_url = _checked_callback_url(request.callback_url)
-    stored_preferences, customer = store.load_verification_context(tenant_id, request.customer_id)
+    stored_preferences, customer = reference.preferences_and_customer(tenant_id, request.customer_id)
     if customer is None:
-        raise _unknown_customer(request.customer_id)
+        raise reference.unknown_customer(request.customer_id)
     preferences = preferences_from(tenant_id, stored_preferences)
     birthday = request.birthday or customer.get("birthday")
     _check_against_preferences(request, preferences, birthday)
@@ -340,12 +314,8 @@ def _profile(item: Mapping[str, Any]) -> KycCustomerProfile:
 def _customer_record(tenant_id: str, customer_id: str) -> dict[str, Any]:
     customer = store.get_customer(tenant_id, customer_id)
     if customer is None:
-        raise _unknown_customer(customer_id)
+        raise reference.unknown_customer(customer_id)
     return customer
-
-
-def _unknown_customer(customer_id: str) -> NotFound:
-    return NotFound(f"No customer {customer_id!r}; create it first with POST /api/v1/kyc/customers.")
 
 
 def _kyc_record(tenant_id: str, kyc_id: str) -> dict[str, Any]:

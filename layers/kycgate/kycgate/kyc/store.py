@@ -7,17 +7,16 @@ one busy tenant never concentrates its writes on a single partition key.
 DynamoDB calls per route (the API key lookup of the local auth dependency comes on top; in AWS
 the API Gateway authorizer does it, cached):
 - create_customer: 1 (PutItem). get_customer, check_kyc_status, get_kyc_proofs, get_kyc_request: 1 (GetItem).
-- verify_documents: 2 — one BatchGetItem (preferences + customer) and one TransactWriteItems
-  (request + customer + pending delivery). Measured in tests/integration/test_kyc_verification.py.
+- verify_documents: 2 — one BatchGetItem (preferences + customer, kyc.reference) and one
+  TransactWriteItems (request + customer + pending delivery). Measured in
+  tests/integration/test_kyc_verification.py.
   S3: one PutObject per image before the transaction, one DeleteObjects when it fails.
 - update_kyc_status: 3 — GetItem request, GetItem customer, TransactWriteItems.
 - list_customers, list_kyc_requests: one Query per 1 MB page of the tenant's index.
-- reference_face_of (for Re-Use KYC): 1 (GetItem with a projection).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -35,16 +34,14 @@ from kycgate.core.dynamo import (
     to_item,
     to_value,
 )
-from kycgate.core.errors import ServiceUnavailable
 from kycgate.core.tenants import tenant_pk
-from kycgate.preferences.store import PREFERENCES_SK, preferences_key
+from kycgate.kyc.reference import CUSTOMER_SK, customer_pk
 from kycgate.webhooks import outbox
 from kycgate.webhooks.outbox import PendingDelivery
 
 if TYPE_CHECKING:  # Pillow is imported only by the routes that decode images
     from kycgate.core.images import ImageProof
 
-CUSTOMER_SK = "CUSTOMER"
 KYC_REQUEST_SK = "KYC_REQUEST"
 # Attributes of a KYC request only the backend reads: never part of a wire body.
 PROOF_KEYS = "proof_keys"
@@ -71,10 +68,6 @@ class CustomerKycChange:
     updated_at: str
     reference_face: dict[str, Any] | None  # set when given; removed otherwise
     birthday: str | None = None  # set when given; kept otherwise
-
-
-def customer_pk(tenant_id: str, customer_id: str) -> str:
-    return f"{tenant_pk(tenant_id)}#CUST#{customer_id}"
 
 
 def customers_index_pk(tenant_id: str) -> str:
@@ -123,45 +116,12 @@ def get_customer(tenant_id: str, customer_id: str) -> dict[str, Any] | None:
     return from_item(response.get("Item"))
 
 
-def get_reference_face(tenant_id: str, customer_id: str) -> dict[str, Any] | None:
-    """Only ``kyc_status`` and ``reference_face`` of the customer item, or None. One GetItem."""
-    response = ddb().get_item(
-        TableName=records_table(),
-        Key=key(customer_pk(tenant_id, customer_id), CUSTOMER_SK),
-        ProjectionExpression="kyc_status, reference_face",
-        ConsistentRead=True,
-    )
-    return from_item(response.get("Item"))
-
-
 def list_customers(tenant_id: str, *, kyc_status: str | None) -> list[dict[str, Any]]:
     """Every customer of the tenant, newest first. One Query per 1 MB page of the index."""
     return query_index(records_table(), customers_index_pk(tenant_id), equals={"kyc_status": kyc_status})
 
 
 # ---------------------------------------------------------------- KYC requests
-
-
-def load_verification_context(tenant_id: str, customer_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """(preferences, customer), each None when absent. One BatchGetItem (another per unprocessed retry)."""
-    table = records_table()
-    wanted = {
-        PREFERENCES_SK: preferences_key(tenant_id),
-        CUSTOMER_SK: key(customer_pk(tenant_id, customer_id), CUSTOMER_SK),
-    }
-    request: dict[str, Any] = {table: {"Keys": list(wanted.values()), "ConsistentRead": True}}
-    found: dict[str, dict[str, Any]] = {}
-    for attempt in range(_BATCH_GET_TRIES):
-        response = ddb().batch_get_item(RequestItems=request)
-        for raw in response.get("Responses", {}).get(table, []):
-            item = from_item(raw)
-            assert item is not None
-            found[item["SK"]] = item
-        request = response.get("UnprocessedKeys") or {}
-        if not request:
-            return found.get(PREFERENCES_SK), found.get(CUSTOMER_SK)
-        time.sleep(0.05 * 2**attempt)
-    raise ServiceUnavailable("The records table is busy; retry shortly.")
 
 
 def put_proofs(tenant_id: str, kyc_id: str, images: Mapping[str, ImageProof]) -> dict[str, StoredBlob]:
@@ -264,8 +224,6 @@ def save_review(
 
 
 # ---------------------------------------------------------------- helpers
-
-_BATCH_GET_TRIES = 4
 
 
 def _customer_update(tenant_id: str, change: CustomerKycChange) -> dict[str, Any]:

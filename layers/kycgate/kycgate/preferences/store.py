@@ -3,8 +3,9 @@
 Key: PK ``T#<tenant>`` SK ``PREFERENCES`` (unchanged since preferences were part of the KYC context:
 no migration). The whole document is written at once, guarded by a ``version`` attribute.
 
-DynamoDB calls: get_preferences 1 (GetItem), put_preferences 1 (PutItem). The KYC context reads
-the preferences beside a customer in one BatchGetItem, with ``preferences_key``.
+DynamoDB calls: get_preferences 1 (GetItem), put_preferences 1 (PutItem). Document verification
+and Re-Use KYC read the preferences beside the customer in one BatchGetItem (kyc.reference), with
+``preferences_key``.
 """
 
 from __future__ import annotations

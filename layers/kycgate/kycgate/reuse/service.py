@@ -17,10 +17,10 @@ from kycgate.core.logs import logger
 from kycgate.core.metrics import MetricUnit, metrics
 from kycgate.core.pagination import paginate
 from kycgate.core.settings import get_settings
-from kycgate.kyc import service as kyc_service
+from kycgate.kyc import reference
 from kycgate.kyc.vocabulary import KycStatus
-from kycgate.preferences import service as preferences_service
 from kycgate.preferences.schemas import ReuseKycReactions
+from kycgate.preferences.service import preferences_from
 from kycgate.reuse import store
 from kycgate.reuse.schemas import (
     ConnectMobileSessionResponse,
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
     from ua_parser import Parser
 
     from kycgate.faces import FaceComparison
-    from kycgate.kyc.service import ReferenceFace
 
 TOKEN_TTL_SECONDS = 10 * 60
 HANDOFF_TTL_SECONDS = 15 * 60
@@ -76,15 +75,17 @@ PENDING, APPROVED, EXHAUSTED = "pending", "approved", "exhausted"
 def create_session(tenant_id: str, request: CreateReuseKycSessionRequest) -> CreateReuseKycSessionResponse:
     """Decide in DESIGN.md's order and, when required, open (or return the live) session.
 
-    DynamoDB: preferences 1, reference face 1, then one transaction only when required: 3 at most.
+    DynamoDB: preferences and customer together 1 (BatchGetItem), then one transaction only when
+    required: 2 at most.
     """
     for field in ("redirect_url", "callback_url"):
         _check_url(field, getattr(request, field))
-    preferences = preferences_service.get_preferences(tenant_id)
+    stored_preferences, customer = reference.preferences_and_customer(tenant_id, request.customer_id)
+    preferences = preferences_from(tenant_id, stored_preferences)
     reactions = preferences.reuse_kyc_reactions
     if not preferences.is_reuse_kyc_enabled:
         return _not_required(request, FEATURE_DISABLED, reactions)
-    face = kyc_service.reference_face_of(tenant_id, request.customer_id)
+    face = reference.reference_face(request.customer_id, customer)
     if face is None:
         return _not_required(request, NO_PRIOR_KYC, reactions)
     facts = EventFacts(request.event, request.amount, request.event_count, request.event_window_minutes)
@@ -121,7 +122,7 @@ def _not_required(
 
 
 def _open_session(
-    tenant_id: str, request: CreateReuseKycSessionRequest, face: ReferenceFace, reactions: ReuseKycReactions
+    tenant_id: str, request: CreateReuseKycSessionRequest, face: reference.ReferenceFace, reactions: ReuseKycReactions
 ) -> dict[str, Any]:
     token = ids.new_token()
     now = clock.now()

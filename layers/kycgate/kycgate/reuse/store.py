@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from kycgate.core import blobs
 from kycgate.core.dynamo import (
     cancellation_reasons,
     ddb,
@@ -216,6 +215,9 @@ def record_outcome(
 
 def reference_image(image_key: str) -> bytes:
     """The approved selfie a session snapshot points at. One S3 GetObject."""
+    # Imported here: only submit may read S3, so the other Re-Use KYC functions never load it.
+    from kycgate.core import blobs
+
     return blobs.get(image_key)
 
 
