@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from kycgate.core import aws, clock
+from kycgate.core.errors import ServiceUnavailable
 from kycgate.core.settings import get_settings
+
+# BatchGetItem takes 100 keys; what DynamoDB leaves unprocessed (throughput) is asked again, backing off.
+_BATCH_GET_KEYS = 100
+_BATCH_GET_TRIES = 5
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -43,6 +50,25 @@ def from_item(item: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def key(pk: str, sk: str) -> dict[str, Any]:
     return {"PK": {"S": pk}, "SK": {"S": sk}}
+
+
+def batch_get(table: str, keys: Sequence[dict[str, Any]], *, consistent: bool = False) -> list[dict[str, Any]]:
+    """The items of ``keys`` that exist, in no particular order. One BatchGetItem per 100 keys, plus one
+    per round of keys DynamoDB left unprocessed; 503 if some are still unprocessed after the last round."""
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(keys), _BATCH_GET_KEYS):
+        chunk = list(keys[start : start + _BATCH_GET_KEYS])
+        request: dict[str, Any] = {table: {"Keys": chunk, "ConsistentRead": consistent}}
+        for attempt in range(_BATCH_GET_TRIES):
+            response = ddb().batch_get_item(RequestItems=request)
+            found += [from_item(raw) or {} for raw in response.get("Responses", {}).get(table, [])]
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            time.sleep(0.05 * 2**attempt)
+        else:
+            raise ServiceUnavailable("The records table is busy; retry shortly.")
+    return found
 
 
 def _error_response(exc: Exception) -> dict[str, Any]:

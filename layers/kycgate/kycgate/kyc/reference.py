@@ -9,13 +9,12 @@ DynamoDB calls: preferences_and_customer 1 (BatchGetItem; one more per round of 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kycgate.core.dynamo import ddb, from_item, key, records_table
-from kycgate.core.errors import NotFound, ServiceUnavailable
+from kycgate.core.dynamo import batch_get, key, records_table
+from kycgate.core.errors import NotFound
 from kycgate.core.tenants import tenant_pk
 from kycgate.kyc.vocabulary import KycStatus
 from kycgate.preferences.store import PREFERENCES_SK, preferences_key
@@ -24,7 +23,6 @@ if TYPE_CHECKING:
     from kycgate.faces import FaceTemplate
 
 CUSTOMER_SK = "CUSTOMER"
-_BATCH_GET_TRIES = 4
 
 
 @dataclass(frozen=True)
@@ -42,24 +40,9 @@ def customer_pk(tenant_id: str, customer_id: str) -> str:
 
 def preferences_and_customer(tenant_id: str, customer_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """(preferences, customer) items, each None when absent. One BatchGetItem (another per unprocessed retry)."""
-    table = records_table()
-    wanted = {
-        PREFERENCES_SK: preferences_key(tenant_id),
-        CUSTOMER_SK: key(customer_pk(tenant_id, customer_id), CUSTOMER_SK),
-    }
-    request: dict[str, Any] = {table: {"Keys": list(wanted.values()), "ConsistentRead": True}}
-    found: dict[str, dict[str, Any]] = {}
-    for attempt in range(_BATCH_GET_TRIES):
-        response = ddb().batch_get_item(RequestItems=request)
-        for raw in response.get("Responses", {}).get(table, []):
-            item = from_item(raw)
-            assert item is not None
-            found[item["SK"]] = item
-        request = response.get("UnprocessedKeys") or {}
-        if not request:
-            return found.get(PREFERENCES_SK), found.get(CUSTOMER_SK)
-        time.sleep(0.05 * 2**attempt)
-    raise ServiceUnavailable("The records table is busy; retry shortly.")
+    keys = [preferences_key(tenant_id), key(customer_pk(tenant_id, customer_id), CUSTOMER_SK)]
+    found = {item["SK"]: item for item in batch_get(records_table(), keys, consistent=True)}
+    return found.get(PREFERENCES_SK), found.get(CUSTOMER_SK)
 
 
 def reference_face(customer_id: str, customer: Mapping[str, Any] | None) -> ReferenceFace | None:

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from kycgate.core import clock
 from kycgate.core.dynamo import (
+    batch_get,
     ddb,
     from_item,
     is_condition_failure,
@@ -42,7 +43,6 @@ DELIVERY_SK = "DELIVERY"
 # Attempts a delivery may ever have (all rounds): ten rounds of the default schedule.
 MAX_ATTEMPTS = 100
 SECRET_SK = "WEBHOOK_SECRET"  # noqa: S105 - a sort key, not a secret
-_BATCH_GET_ROUNDS = 5
 
 Outcome = Literal["delivered", "retry", "failed"]
 
@@ -352,22 +352,8 @@ def get_secret(tenant_id: str) -> dict[str, Any] | None:
 
 def get_secrets(tenant_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     """Secret records by tenant (absent tenants left out). One BatchGetItem per 100 tenants."""
-    table = records_table()
-    wanted = sorted(set(tenant_ids))
-    found: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(wanted), 100):
-        request: dict[str, Any] = {table: {"Keys": [key(tenant_pk(t), SECRET_SK) for t in wanted[start : start + 100]]}}
-        for _ in range(_BATCH_GET_ROUNDS):
-            response = ddb().batch_get_item(RequestItems=request)
-            for raw in response.get("Responses", {}).get(table, []):
-                item = from_item(raw) or {}
-                found[item["PK"].removeprefix("T#")] = item
-            request = response.get("UnprocessedKeys") or {}
-            if not request:
-                break
-        else:
-            raise RuntimeError("DynamoDB left webhook secrets unprocessed after retries")
-    return found
+    keys = [key(tenant_pk(t), SECRET_SK) for t in sorted(set(tenant_ids))]
+    return {item["PK"].removeprefix("T#"): item for item in batch_get(records_table(), keys)}
 
 
 def create_secret(tenant_id: str, secret: str, now: float) -> bool:
