@@ -7,6 +7,12 @@ match faces. AWS is a moto server on loopback, shared by every process (as Dynam
 The functions import kycgate as the layer ships it: a copy compiled to unchecked-hash bytecode
 (layers/kycgate/Makefile), as the floor's libraries are compiled in site-packages.
 
+Runs alternate: floor, function, floor, function... The headline ratio compares the fastest run of
+each (as timeit does: on a shared machine noise only ever adds time, so the fastest of N runs is the
+best estimate of what the code itself costs); the median over the pairs of function / floor is
+printed beside it. The first row runs the floor against itself: its ratios show how far the
+estimators stray on this machine for identical work.
+
     .venv/bin/python bench/cold_start.py [--runs 5] [--only op1,op2]
 """
 
@@ -23,6 +29,7 @@ import sys
 import tempfile
 import textwrap
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,7 +100,7 @@ def compiled_layer() -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--only", default="")
     args = parser.parse_args()
 
@@ -122,34 +129,57 @@ def main() -> None:
     env = {**os.environ, "PYTHONPATH": str(compiled_layer()), "POWERTOOLS_TRACE_DISABLED": "true"}
     floor_env = {**env, "BENCH_EVENT": str(ROOT / "events" / "get_preferences.json")}
     print("floor = one-route FastAPI + Mangum app creating a boto3 DynamoDB client and making one GetItem;")
-    print(f"each function run follows a floor run, {args.runs} pairs per function.")
-    print("ms / floor ms: fastest of the runs. x floor: median over the pairs of function / floor, wall time;")
-    print("a pair runs seconds apart, so a slow spell of the machine slows both. x cpu: the same, CPU time.")
-    print(f"{'function':38} {'ms':>6} {'floor ms':>9} {'x floor':>8} {'x cpu':>6}  status")
+    print(f"runs alternate floor / function, {args.runs} pairs per function.")
+    print("x floor: fastest function run / fastest floor run, wall time; x cpu: the same in CPU time;")
+    print("pairs: median over the pairs of function / floor (wall). ms: the fastest runs.")
+    print(f"{'function':38} {'ms':>6} {'floor ms':>9} {'x floor':>8} {'x cpu':>6} {'pairs':>6}  status")
     only = {o for o in args.only.split(",") if o}
+    calibration = Comparison.of([(_run(FLOOR, floor_env), _run(FLOOR, floor_env)) for _ in range(args.runs)])
+    print(calibration.row("floor against itself (noise)", "", ""))
     worst = worst_cpu = 0.0
     for op in sorted(_template_functions()):
         if only and op not in only:
             continue
         event_path = authorizer_event_path if op == "authorizer" else ROOT / "events" / f"{op}.json"
         fenv = {**env, "BENCH_APP": str(ROOT / "functions" / op / "app.py"), "BENCH_EVENT": str(event_path)}
-        runs, floors = [], []
+        pairs = []
         for _ in range(args.runs):
             fresh_state(op)
-            floors.append(_run(FLOOR, floor_env))
-            runs.append(_run(FUNCTION, fenv))
-        ratio = statistics.median(r["seconds"] / f["seconds"] for r, f in zip(runs, floors, strict=True))
-        cpu_ratio = statistics.median(r["cpu"] / f["cpu"] for r, f in zip(runs, floors, strict=True))
+            pairs.append((_run(FLOOR, floor_env), _run(FUNCTION, fenv)))
+        result = Comparison.of(pairs)
         note = "  (matches faces: target does not apply)" if op in FACE_FUNCTIONS else ""
         if op not in FACE_FUNCTIONS:
-            worst = max(worst, ratio)
-            worst_cpu = max(worst_cpu, cpu_ratio)
-        fastest, fastest_floor = min(r["seconds"] for r in runs), min(f["seconds"] for f in floors)
-        print(
-            f"{op:38} {fastest * 1000:6.0f} {fastest_floor * 1000:9.0f} {ratio:8.2f} {cpu_ratio:6.2f}  "
-            f"{runs[-1]['status']}{note}"
-        )
+            worst = max(worst, result.wall)
+            worst_cpu = max(worst_cpu, result.cpu)
+        print(result.row(op, str(pairs[-1][1].get("status", "")), note))
     print(f"worst non-face ratio: wall {worst:.2f}x, cpu {worst_cpu:.2f}x (target <= 1.15x)")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    fastest_ms: float
+    fastest_floor_ms: float
+    wall: float
+    cpu: float
+    pairs: float
+
+    @classmethod
+    def of(cls, pairs: list[tuple[dict, dict]]) -> Comparison:
+        floors, runs = [f for f, _ in pairs], [r for _, r in pairs]
+        fastest, fastest_floor = min(r["seconds"] for r in runs), min(f["seconds"] for f in floors)
+        return cls(
+            fastest_ms=fastest * 1000,
+            fastest_floor_ms=fastest_floor * 1000,
+            wall=fastest / fastest_floor,
+            cpu=min(r["cpu"] for r in runs) / min(f["cpu"] for f in floors),
+            pairs=statistics.median(r["seconds"] / f["seconds"] for f, r in pairs),
+        )
+
+    def row(self, name: str, status: str, note: str) -> str:
+        return (
+            f"{name:38} {self.fastest_ms:6.0f} {self.fastest_floor_ms:9.0f} {self.wall:8.2f} {self.cpu:6.2f} "
+            f"{self.pairs:6.2f}  {status}{note}"
+        )
 
 
 if __name__ == "__main__":
