@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -37,3 +38,22 @@ def test_reuse_and_preference_functions_do_not_import_the_kyc_context(op: str) -
     env = {**os.environ, "PYTHONPATH": str(LAYER)}
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert json.loads(result.stdout) == [], f"functions/{op}/app.py imports {result.stdout.strip()}"
+
+
+def test_modules_defining_models_keep_annotations_as_objects() -> None:
+    # With `from __future__ import annotations` pydantic evaluates each field's annotation from its
+    # string when the class is created: a third of a schema module's import time (core/wire.py).
+    from pydantic import BaseModel
+
+    package = LAYER / "kycgate"
+    offenders = []
+    for path in sorted(package.rglob("*.py")):
+        module = ".".join(path.relative_to(LAYER).with_suffix("").parts).removesuffix(".__init__")
+        loaded = sys.modules.get(module) or __import__(module, fromlist=["_"])
+        defines_models = any(
+            isinstance(value, type) and issubclass(value, BaseModel) and value.__module__ == module
+            for value in vars(loaded).values()
+        )
+        if defines_models and re.search(r"^from __future__ import annotations$", path.read_text(), re.M):
+            offenders.append(module)
+    assert offenders == []

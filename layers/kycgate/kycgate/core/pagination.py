@@ -1,7 +1,5 @@
 """`page`/`page_size` pagination with a `pagination` object, the seeds' convention."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from typing import Annotated, TypeVar
 

@@ -5,11 +5,10 @@ source (no dotenv files, no CLI, no secrets directory), and pydantic-settings wi
 about 20 ms of every cold start. Pydantic still does the typing and the bounds.
 """
 
-from __future__ import annotations
-
 import os
 from collections.abc import Mapping
 from functools import lru_cache
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -65,7 +64,7 @@ class Settings(BaseModel):
         return steps
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Self:
         """Each field from ``KYCGATE_<FIELD>`` (or its listed aliases); a field not set keeps its default."""
         values: dict[str, str] = {}
         for name in cls.model_fields:
@@ -77,5 +76,5 @@ class Settings(BaseModel):
 
 
 @lru_cache(maxsize=1)
-def get_settings() -> Settings:
+def get_settings() -> Self:
     return Settings.from_environment()

@@ -1,7 +1,5 @@
 """The FastAPI app factory shared by every Lambda and the local server."""
 
-from __future__ import annotations
-
 import logging
 from collections.abc import Iterable
 from typing import Any

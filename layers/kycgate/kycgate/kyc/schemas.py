@@ -1,11 +1,9 @@
 """KYC wire models (seed 000 names): customers and KYC requests. Preferences: kycgate.preferences."""
 
-from __future__ import annotations
-
 import re
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -225,7 +223,7 @@ class DocumentVerificationRequest(StrictWireModel):
     )
 
     @model_validator(mode="after")
-    def _back_side(self) -> DocumentVerificationRequest:
+    def _back_side(self) -> Self:
         if self.document_type in DOCUMENT_TYPES_WITH_BACK and not self.document_back:
             raise ValueError(f"document_back is required for a {self.document_type.value}")
         return self
@@ -262,7 +260,7 @@ class KycRequestFilters(WireModel):
     created_to: _IsoDatetime | None = Field(None, description="inclusive; ISO 8601, UTC when no offset")
 
     @model_validator(mode="after")
-    def _ordered(self) -> KycRequestFilters:
+    def _ordered(self) -> Self:
         if self.created_from and self.created_to and as_utc(self.created_from) > as_utc(self.created_to):
             raise ValueError("created_from must not be after created_to")
         return self
@@ -279,7 +277,7 @@ class UpdateKycStatusRequest(StrictWireModel):
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
 
     @model_validator(mode="after")
-    def _code_only_when_declined(self) -> UpdateKycStatusRequest:
+    def _code_only_when_declined(self) -> Self:
         if self.declined_code is not None and self.status != KycStatus.DECLINED:
             raise ValueError("declined_code is only allowed with status declined")
         return self

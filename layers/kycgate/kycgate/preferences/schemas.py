@@ -1,8 +1,6 @@
 """Preference wire models (seed 000 names): the settings, the Re-Use KYC triggers and reactions, the PATCH body."""
 
-from __future__ import annotations
-
-from typing import Annotated, Any, get_args, get_origin
+from typing import Annotated, Any, Self, get_args, get_origin
 
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -77,7 +75,7 @@ class PreferenceSettings(StrictWireModel):
     reuse_kyc_reactions: ReuseKycReactions = ReuseKycReactions()
 
     @model_validator(mode="after")
-    def _consistent(self) -> PreferenceSettings:
+    def _consistent(self) -> Self:
         if self.min_age > self.max_age:
             raise ValueError(f"min_age ({self.min_age}) must not exceed max_age ({self.max_age})")
         if self.medium_risk_score > self.high_risk_score:

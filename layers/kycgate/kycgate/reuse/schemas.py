@@ -1,9 +1,7 @@
 """Re-Use KYC wire models, named as in seed 000 (plus `reason_code` and the alert models)."""
 
-from __future__ import annotations
-
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
@@ -165,7 +163,7 @@ class UpdateKycAlertRequest(StrictWireModel):
     status: KycAlertStatus | None = None
 
     @model_validator(mode="after")
-    def _something(self) -> UpdateKycAlertRequest:
+    def _something(self) -> Self:
         if self.alert_type is None and self.status is None:
             raise ValueError("send alert_type, status or both")
         return self

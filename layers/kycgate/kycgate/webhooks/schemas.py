@@ -1,7 +1,5 @@
 """Wire models of the webhooks context: deliveries, their attempts, and the tenant's signing secret."""
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
 from pydantic import Field
