@@ -7,13 +7,14 @@ match faces. AWS is a moto server on loopback, shared by every process (as Dynam
 The functions import kycgate as the layer ships it: a copy compiled to unchecked-hash bytecode
 (layers/kycgate/Makefile), as the floor's libraries are compiled in site-packages.
 
-Runs alternate: floor, function, floor, function... The headline ratio is the median over the pairs
-of function / floor; the ratio of the fastest runs (timeit's estimator) is printed beside it. The
-first row runs the floor against itself: its ratios show how far either estimator strays on this
-machine for identical work (on the 2-vCPU VM of the README, single pairs of identical runs range
-0.8-1.4 and a 15-pair median 0.95-1.10).
+Runs come in pairs, and which of the two runs first alternates from pair to pair (floor, function;
+function, floor; ...): on the README's VM the second run of a pair was systematically slower, by up
+to 12% when the floor ran first every time, which read as the functions' cost. The headline ratio is
+the median over the pairs of function / floor; the ratio of the fastest runs (timeit's estimator) is
+printed beside it. The first row runs the floor against itself the same way: its ratios show how far
+either estimator strays on this machine for identical work.
 
-    .venv/bin/python bench/cold_start.py [--runs 5] [--only op1,op2]
+    .venv/bin/python bench/cold_start.py [--runs 15] [--only op1,op2]
 """
 
 from __future__ import annotations
@@ -78,6 +79,14 @@ FUNCTION = textwrap.dedent(
 )
 
 
+def _pair(index: int, floor: tuple[str, dict[str, str]], other: tuple[str, dict[str, str]]) -> tuple[dict, dict]:
+    """(floor run, other run), the floor run first in even pairs and second in odd ones."""
+    if index % 2:
+        measured = _run(*other)
+        return _run(*floor), measured
+    return _run(*floor), _run(*other)
+
+
 def _run(code: str, env: dict[str, str]) -> dict:
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
     lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
@@ -129,12 +138,17 @@ def main() -> None:
     env = {**os.environ, "PYTHONPATH": str(compiled_layer()), "POWERTOOLS_TRACE_DISABLED": "true"}
     floor_env = {**env, "BENCH_EVENT": str(ROOT / "events" / "get_preferences.json")}
     print("floor = one-route FastAPI + Mangum app creating a boto3 DynamoDB client and making one GetItem;")
-    print(f"runs alternate floor / function, {args.runs} pairs per function.")
+    print(f"{args.runs} pairs per function; which runs first alternates from pair to pair.")
     print("x floor: median over the pairs of function / floor, wall time; x cpu: the same in CPU time;")
     print("fastest: fastest function run / fastest floor run (wall). ms: the fastest runs.")
     print(f"{'function':38} {'ms':>6} {'floor ms':>9} {'x floor':>8} {'x cpu':>6} {'fastest':>8}  status")
     only = {o for o in args.only.split(",") if o}
-    calibration = Comparison.of([(_run(FLOOR, floor_env), _run(FLOOR, floor_env)) for _ in range(args.runs)])
+    floor = (FLOOR, floor_env)
+    calibration_pairs = []
+    for i in range(args.runs):
+        fresh_state("get_preferences")
+        calibration_pairs.append(_pair(i, floor, floor))
+    calibration = Comparison.of(calibration_pairs)
     print(calibration.row("floor against itself (noise)", "", ""))
     worst = worst_cpu = 0.0
     for op in sorted(_template_functions()):
@@ -143,9 +157,9 @@ def main() -> None:
         event_path = authorizer_event_path if op == "authorizer" else ROOT / "events" / f"{op}.json"
         fenv = {**env, "BENCH_APP": str(ROOT / "functions" / op / "app.py"), "BENCH_EVENT": str(event_path)}
         pairs = []
-        for _ in range(args.runs):
+        for i in range(args.runs):
             fresh_state(op)
-            pairs.append((_run(FLOOR, floor_env), _run(FUNCTION, fenv)))
+            pairs.append(_pair(i, floor, (FUNCTION, fenv)))
         result = Comparison.of(pairs)
         note = "  (matches faces: target does not apply)" if op in FACE_FUNCTIONS else ""
         if op not in FACE_FUNCTIONS:
