@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kycgate.reuse.service import is_mobile
+from kycgate.reuse.capture import is_mobile
 
 PHONES = {
     "iPhone Safari": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
@@ -57,9 +57,9 @@ def test_same_answer_as_ua_parsers_full_parse(user_agent: str) -> None:
     # The trimmed parser must agree with ua-parser's own full parse on every case above.
     from ua_parser import parse
 
-    from kycgate.reuse.service import _MOBILE_OS_FAMILIES
+    from kycgate.reuse.capture import MOBILE_OS_FAMILIES
 
     full = parse(user_agent[:1024])
     crawler = full.device is not None and full.device.family == "Spider"
-    expected = bool(user_agent) and not crawler and full.os is not None and full.os.family in _MOBILE_OS_FAMILIES
+    expected = bool(user_agent) and not crawler and full.os is not None and full.os.family in MOBILE_OS_FAMILIES
     assert is_mobile(user_agent) is expected

@@ -16,6 +16,7 @@ from importlib import resources
 from string import Template
 
 from kycgate.core.errors import NotFound
+from kycgate.reuse.capture import is_mobile, submit_link
 
 # Capability tokens are url-safe base64 (ids.new_token); anything else cannot be one, so the page says
 # the link is damaged instead of rendering a QR code of garbage.
@@ -44,8 +45,6 @@ def capture_page(token: str | None, user_agent: str | None, public_base: str) ->
     refuses desktop User-Agents, and this uses the same rule so the page never offers a doomed capture."""
     if not _is_token(token):
         return _broken_link()
-    from kycgate.reuse.service import is_mobile  # the UA parser: only this page needs it
-
     if not is_mobile(user_agent):
         return _handoff(token, public_base, opened_on_desktop=True)
     return Page(200, _render("capture.html", title="Confirm it's you", page="capture"))
@@ -69,8 +68,6 @@ def _is_token(token: str | None) -> bool:
 
 
 def _handoff(token: str, public_base: str, *, opened_on_desktop: bool) -> Page:
-    from kycgate.reuse.service import submit_link
-
     # The session's own `link` when BASE_URL_FRONTEND is set, else the capture page beside this one.
     link = submit_link(token) or submit_link(token, public_base)
     html = _render(

@@ -7,9 +7,7 @@ that need them, so creating a session or polling a handoff never loads them (col
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
 from kycgate.core import clock, ids
 from kycgate.core.errors import BadRequest, Conflict, Gone, NotFound, ServiceUnavailable, Unprocessable, field_error
@@ -22,6 +20,7 @@ from kycgate.kyc.vocabulary import KycStatus
 from kycgate.preferences.schemas import ReuseKycReactions
 from kycgate.preferences.service import preferences_from
 from kycgate.reuse import store
+from kycgate.reuse.capture import is_mobile, submit_link
 from kycgate.reuse.schemas import (
     ConnectMobileSessionResponse,
     CreateReuseKycSessionRequest,
@@ -42,8 +41,6 @@ from kycgate.webhooks import outbox
 from kycgate.webhooks.ssrf import CallbackUrlRefused, check_callback_url
 
 if TYPE_CHECKING:
-    from ua_parser import Parser
-
     from kycgate.faces import FaceComparison
 
 TOKEN_TTL_SECONDS = 10 * 60
@@ -57,11 +54,6 @@ REVIEW_BAND_WARNING = {
         "retake it facing the camera in even light."
     }
 }
-# Operating systems that only run on phones and tablets (ua-parser family names). iPadOS Safari
-# asks for desktop sites by default and sends a macOS User-Agent; such an iPad is refused like a Mac.
-_MOBILE_OS_FAMILIES = frozenset(
-    {"iOS", "iPadOS", "Android", "Windows Phone", "BlackBerry OS", "KaiOS", "Tizen", "Firefox OS", "Symbian OS"}
-)
 # Each loop that fails its conditional write means another submit counted an attempt (or a
 # transaction conflicted), so a bound above the largest max_attempts (11) is never reached honestly.
 _WRITE_TRIES = 16
@@ -202,12 +194,6 @@ def _check_url(field: str, url: str | None) -> None:
         ) from None
 
 
-def submit_link(token: str, base: str | None = None) -> str:
-    """The phone's capture page for ``token`` under ``base`` (default BASE_URL_FRONTEND); empty without a base."""
-    base = (get_settings().base_url_frontend if base is None else base).rstrip("/")
-    return f"{base}/reuse-kyc-submit?{urlencode({'token': token})}" if base else ""
-
-
 # ---------------------------------------------------------------- submit
 
 
@@ -253,34 +239,6 @@ def submit(token: str, proof: str, user_agent: str | None) -> ReuseKycCallback:
             metrics.add_metric(name="ReuseKycAlerts", unit=MetricUnit.Count, value=1)
         return callback
     raise ServiceUnavailable("This session is receiving many submissions at once; retry.")
-
-
-def is_mobile(user_agent: str | None) -> bool:
-    """A phone or tablet browser/app by its User-Agent; a missing or unrecognised one is not, nor is
-    a crawler that calls itself a phone."""
-    if not user_agent:
-        return False
-    parser = _device_class_parser()
-    user_agent = user_agent[:1024]
-    os = parser.parse_os(user_agent)
-    if os is None or os.family not in _MOBILE_OS_FAMILIES:
-        return False
-    return parser.parse_device(user_agent) is None  # its only device matchers are the crawlers'
-
-
-@cache
-def _device_class_parser() -> Parser:
-    """ua-parser with its OS matchers and, of its device matchers, only the crawlers' ("Spider").
-
-    Lazy matchers compile a regex when first tried, and ua-parser's default parser compiles every
-    one of its ~1,300 on the first call: about 110 ms of a cold start, where an OS match and the 7
-    crawler patterns take a few milliseconds. Imported here: only the capture routes need it.
-    """
-    from ua_parser import BasicResolver, Parser, load_lazy_builtins
-
-    user_agents, oses, devices = load_lazy_builtins()
-    crawlers = [matcher for matcher in devices if matcher.family == "Spider"]
-    return Parser(BasicResolver((user_agents, oses, crawlers)))
 
 
 def _open_session_for(token: str) -> dict[str, Any]:
