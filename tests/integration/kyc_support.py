@@ -137,10 +137,10 @@ def sample_verification_request() -> Any:
 
 def seed_sample_kyc_request() -> None:
     """Customer "cus_sample" and its in_review KYC request "kyc_sample" (the samples name both)."""
-    from kycgate.kyc import service
+    from kycgate.kyc import verification
 
     seed_sample_customer()
     request = sample_verification_request()
     with review_band(), pytest.MonkeyPatch.context() as patch:
         patch.setattr("kycgate.core.ids.new_id", lambda prefix: f"{prefix}_sample")
-        assert service.verify_documents(SAMPLE_TENANT, request).status == "in_review"
+        assert verification.verify_documents(SAMPLE_TENANT, request).status == "in_review"

@@ -125,13 +125,13 @@ SAMPLE_TOKEN = "sample-reuse-token-000000000000000000000000"  # the token the ev
 
 def seed_sample_kyc_customer() -> None:
     """Customer "cus_sample", approved with a face, and withdrawals of 1000 USD or more trigger Re-Use KYC."""
-    from kycgate.kyc import service
+    from kycgate.kyc import verification
     from kycgate.preferences import service as preferences_service
     from kycgate.preferences.schemas import UpdateKycPreferencesRequest
 
     seed_sample_customer()
     request = sample_verification_request()
-    assert service.verify_documents(SAMPLE_TENANT, request).status == "approved"
+    assert verification.verify_documents(SAMPLE_TENANT, request).status == "approved"
     preferences = {
         "is_reuse_kyc_enabled": True,
         "reuse_kyc_triggers": {"withdrawal": {"enabled": True, "threshold": 1000}},

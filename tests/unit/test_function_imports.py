@@ -16,6 +16,8 @@ LAYER = ROOT / "layers" / "kycgate"
 # The KYC context's wire models (pydantic class creation), its rules and the S3 module: none of them
 # serves a route of Re-Use KYC or preferences.
 KYC_ONLY = ("kycgate.kyc.schemas", "kycgate.kyc.service", "kycgate.core.blobs")
+# What only document verification needs: the tenant's preferences (their wire models) and its rules.
+VERIFICATION_ONLY = ("kycgate.preferences.schemas", "kycgate.kyc.verification", "kycgate.faces")
 
 
 @pytest.mark.parametrize(
@@ -29,15 +31,37 @@ KYC_ONLY = ("kycgate.kyc.schemas", "kycgate.kyc.service", "kycgate.core.blobs")
     ],
 )
 def test_reuse_and_preference_functions_do_not_import_the_kyc_context(op: str) -> None:
+    assert _imported_by(op, KYC_ONLY) == []
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        "create_customer",
+        "list_customers",
+        "get_customer",
+        "check_kyc_status",
+        "list_kyc_requests",
+        "get_kyc_request",
+        "update_kyc_status",
+        "get_kyc_proofs",
+    ],
+)
+def test_kyc_functions_but_verification_do_not_import_preferences_or_faces(op: str) -> None:
+    assert _imported_by(op, VERIFICATION_ONLY) == []
+
+
+def _imported_by(op: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of ``modules`` a fresh process has loaded once it imported functions/<op>/app.py."""
     code = (
         "import importlib.util, json, sys; "
         f"spec = importlib.util.spec_from_file_location('app', {str(ROOT / 'functions' / op / 'app.py')!r}); "
         "spec.loader.exec_module(importlib.util.module_from_spec(spec)); "
-        f"print(json.dumps([name for name in {KYC_ONLY!r} if name in sys.modules]))"
+        f"print(json.dumps([name for name in {modules!r} if name in sys.modules]))"
     )
     env = {**os.environ, "PYTHONPATH": str(LAYER)}
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert json.loads(result.stdout) == [], f"functions/{op}/app.py imports {result.stdout.strip()}"
+    return json.loads(result.stdout)
 
 
 def test_modules_defining_models_keep_annotations_as_objects() -> None:

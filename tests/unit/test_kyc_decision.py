@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kycgate.faces import FaceComparison, FaceDeclineCode
 from kycgate.kyc.schemas import KYC_DECLINED_DESCRIPTIONS, KycDeclinedCode
-from kycgate.kyc.service import decide
+from kycgate.kyc.verification import decide
 from kycgate.kyc.vocabulary import KycStatus
 from kycgate.preferences.schemas import PreferenceSettings
 

@@ -15,6 +15,7 @@ from kycgate.core.web import build_app
 ROUTER_MODULES = (
     "kycgate.preferences.api",
     "kycgate.kyc.api",
+    "kycgate.kyc.verification_api",
     "kycgate.reuse.api",
     "kycgate.webhooks.api",
     "kycgate.pages.api",

@@ -1,4 +1,7 @@
-"""HTTP edge of the KYC context: translate requests to service calls, nothing more."""
+"""HTTP edge of the KYC context's customers and requests: translate requests to service calls, nothing more.
+
+POST /documents/verify is in kyc.verification_api, so that these functions load no preferences or faces.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +16,6 @@ from kycgate.kyc import service
 from kycgate.kyc.schemas import (
     CheckKycStatusResponse,
     CreateProfileRequest,
-    DocumentVerificationRequest,
-    DocumentVerificationResponse,
     KycCustomerProfile,
     KycRequest,
     KycRequestFilters,
@@ -52,21 +53,6 @@ def list_customers(
 @routes.get("/customers/{customer_id}", operation_id="get_customer", response_model=KycCustomerProfile)
 def get_customer(customer_id: CustomerIdPath, tenant_id: TenantId) -> KycCustomerProfile:
     return service.get_customer(tenant_id, customer_id)
-
-
-@routes.post(
-    "/documents/verify",
-    operation_id="verify_documents",
-    response_model=DocumentVerificationResponse,
-    status_code=201,
-)
-def verify_documents(body: DocumentVerificationRequest, tenant_id: TenantId) -> DocumentVerificationResponse:
-    """Compare the document's face with the selfie, check the age, and record the decision.
-
-    The result is approved, declined (with declined_code) or in_review (a reviewer decides with
-    PATCH /requests/{kyc_id}/status). With callback_url the same body is also sent as a webhook.
-    """
-    return service.verify_documents(tenant_id, body)
 
 
 @routes.get("/requests", operation_id="list_kyc_requests", response_model=KycRequestListResponse)
