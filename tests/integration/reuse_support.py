@@ -142,7 +142,7 @@ def seed_sample_kyc_customer() -> None:
 
 def seed_sample_reuse_session() -> None:
     """Session "wd_sample_1" of "cus_sample" whose token is SAMPLE_TOKEN (and its handoff session)."""
-    from kycgate.reuse import service
+    from kycgate.reuse import opening
     from kycgate.reuse.schemas import CreateReuseKycSessionRequest
 
     seed_sample_kyc_customer()
@@ -151,7 +151,7 @@ def seed_sample_reuse_session() -> None:
     )
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("kycgate.core.ids.new_token", lambda: SAMPLE_TOKEN)
-        assert service.create_session(SAMPLE_TENANT, request).token == SAMPLE_TOKEN
+        assert opening.create_session(SAMPLE_TENANT, request).token == SAMPLE_TOKEN
 
 
 def seed_sample_alert() -> None:

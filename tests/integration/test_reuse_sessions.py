@@ -9,7 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from kycgate.core import clock
-from kycgate.reuse.triggers import THRESHOLD_EVENTS, ReuseKycEvent
+from kycgate.reuse.triggers import THRESHOLD_EVENTS
+from kycgate.reuse.vocabulary import ReuseKycEvent
 from tests.integration.kyc_support import KYC, create_customer, dynamodb_calls, verify
 from tests.integration.reuse_support import (
     PUBLIC_HOOK,

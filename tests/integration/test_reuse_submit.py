@@ -255,7 +255,7 @@ def test_reference_without_a_template_is_read_from_s3_once(
 def test_a_submit_racing_a_reopened_reference_never_touches_the_new_session(
     client: Any, tenant_a: Any, session: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kycgate.reuse import service
+    from kycgate.reuse import opening, service
     from kycgate.reuse.schemas import CreateReuseKycSessionRequest
 
     compare = service._compare
@@ -265,7 +265,7 @@ def test_a_submit_racing_a_reopened_reference_never_touches_the_new_session(
         # While the face model ran, the token lapsed and the tenant reopened the same reference.
         clock.travel(601)
         reopen = {"reference": "ref-1", "customer_id": "obama", "event": "login"}
-        service.create_session(tenant_a.tenant_id, CreateReuseKycSessionRequest.model_validate(reopen))
+        opening.create_session(tenant_a.tenant_id, CreateReuseKycSessionRequest.model_validate(reopen))
         return result
 
     monkeypatch.setattr(service, "_compare", slow_compare)

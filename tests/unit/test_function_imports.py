@@ -18,6 +18,13 @@ LAYER = ROOT / "layers" / "kycgate"
 KYC_ONLY = ("kycgate.kyc.schemas", "kycgate.kyc.service", "kycgate.core.blobs")
 # What only document verification needs: the tenant's preferences (their wire models) and its rules.
 VERIFICATION_ONLY = ("kycgate.preferences.schemas", "kycgate.kyc.verification", "kycgate.faces")
+# What only opening a Re-Use KYC session needs: the preferences, the triggers, the URL checks.
+OPENING_ONLY = (
+    "kycgate.preferences.schemas",
+    "kycgate.reuse.triggers",
+    "kycgate.reuse.opening",
+    "kycgate.webhooks.ssrf",
+)
 
 
 @pytest.mark.parametrize(
@@ -49,6 +56,22 @@ def test_reuse_and_preference_functions_do_not_import_the_kyc_context(op: str) -
 )
 def test_kyc_functions_but_verification_do_not_import_preferences_or_faces(op: str) -> None:
     assert _imported_by(op, VERIFICATION_ONLY) == []
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        "get_reuse_kyc_session_status",
+        "get_reuse_kyc_session_status_by_token",
+        "get_handoff_session",
+        "connect_mobile_session",
+        "list_kyc_alerts",
+        "get_kyc_alert",
+        "update_kyc_alert",
+    ],
+)
+def test_reuse_functions_but_opening_do_not_import_preferences_or_triggers(op: str) -> None:
+    assert _imported_by(op, OPENING_ONLY) == []
 
 
 def _imported_by(op: str, modules: tuple[str, ...]) -> list[str]:

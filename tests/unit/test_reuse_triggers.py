@@ -8,14 +8,8 @@ import pytest
 
 from kycgate.preferences.schemas import ReuseKycTriggers
 from kycgate.reuse.schemas import CreateReuseKycSessionRequest
-from kycgate.reuse.triggers import (
-    FREQUENCY_EVENTS,
-    THRESHOLD_EVENTS,
-    EventFacts,
-    ReasonCode,
-    ReuseKycEvent,
-    evaluate_event,
-)
+from kycgate.reuse.triggers import FREQUENCY_EVENTS, THRESHOLD_EVENTS, EventFacts, evaluate_event
+from kycgate.reuse.vocabulary import ReasonCode, ReuseKycEvent
 
 BOOLEAN_EVENTS = sorted(set(ReuseKycEvent) - THRESHOLD_EVENTS - FREQUENCY_EVENTS)
 R = ReasonCode

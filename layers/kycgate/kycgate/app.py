@@ -16,7 +16,9 @@ ROUTER_MODULES = (
     "kycgate.preferences.api",
     "kycgate.kyc.api",
     "kycgate.kyc.verification_api",
+    "kycgate.reuse.opening_api",
     "kycgate.reuse.api",
+    "kycgate.reuse.alerts_api",
     "kycgate.webhooks.api",
     "kycgate.pages.api",
 )

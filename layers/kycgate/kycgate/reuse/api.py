@@ -1,46 +1,32 @@
-"""HTTP edge of Re-Use KYC: translate requests to service calls, nothing more.
+"""HTTP edge of an open Re-Use KYC session: translate requests to service calls, nothing more.
 
 Tenant routes take the API key; submit and the handoff routes are called by the customer's phone
 and are authorized by the session's capability token instead (template: Auth Authorizer NONE).
 The handoff and alert routes live under /api/v1/kyc beside the KYC context's own; today only
-Re-Use KYC creates handoff sessions and alerts, so they are served from here.
+Re-Use KYC creates handoff sessions and alerts, so they are served from here. Opening a session
+(opening_api) and the alerts (alerts_api) are route tables of their own: each function imports
+only its route's rules.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Header, Path, Query
+from fastapi import Header, Path
 
 from kycgate.core.auth import TenantId
-from kycgate.core.pagination import PageQuery, PageSizeQuery
 from kycgate.core.routes import RouteTable
 from kycgate.reuse import service
 from kycgate.reuse.schemas import (
     ConnectMobileSessionRequest,
     ConnectMobileSessionResponse,
-    CreateReuseKycSessionRequest,
-    CreateReuseKycSessionResponse,
-    KycAlert,
-    KycAlertFilters,
-    KycAlertListResponse,
     KycHandoffSession,
     ReuseKycCallback,
     ReuseKycTokenStatus,
     SubmitReuseKycSessionRequest,
-    UpdateKycAlertRequest,
 )
 
 routes = RouteTable(prefix="/api/v1/kyc", tags=["reuse-kyc"])
-
-AlertId = Annotated[str, Path(max_length=128)]
-
-
-@routes.post("/reuse/sessions", operation_id="create_reuse_kyc_session", response_model=CreateReuseKycSessionResponse)
-def create_reuse_kyc_session(body: CreateReuseKycSessionRequest, tenant_id: TenantId) -> CreateReuseKycSessionResponse:
-    """Must this customer prove it is them for this event? When yes, opens a 10-minute session
-    (idempotent per reference: a live session comes back as is, with its current attempts)."""
-    return service.create_session(tenant_id, body)
 
 
 @routes.post(
@@ -91,25 +77,3 @@ def get_handoff_session(token: Annotated[str, Path(max_length=128)]) -> KycHando
 def connect_mobile_session(body: ConnectMobileSessionRequest) -> ConnectMobileSessionResponse:
     """The phone attaches to (or, with is_disconnect, releases) a desktop-started session."""
     return service.connect_mobile(body.token, body.is_disconnect)
-
-
-@routes.get("/alerts", operation_id="list_kyc_alerts", response_model=KycAlertListResponse)
-def list_kyc_alerts(
-    tenant_id: TenantId,
-    filters: Annotated[KycAlertFilters, Query()],
-    page: PageQuery = 1,
-    page_size: PageSizeQuery = 20,
-) -> KycAlertListResponse:
-    """Alerts for the dashboard, newest first."""
-    return service.list_alerts(tenant_id, filters, page, page_size)
-
-
-@routes.get("/alerts/{alert_id}", operation_id="get_kyc_alert", response_model=KycAlert)
-def get_kyc_alert(alert_id: AlertId, tenant_id: TenantId) -> KycAlert:
-    return service.get_alert(tenant_id, alert_id)
-
-
-@routes.patch("/alerts/{alert_id}", operation_id="update_kyc_alert", response_model=KycAlert)
-def update_kyc_alert(alert_id: AlertId, body: UpdateKycAlertRequest, tenant_id: TenantId) -> KycAlert:
-    """Re-classify or move an alert through its workflow (open, in_review, resolved, dismissed)."""
-    return service.update_alert(tenant_id, alert_id, body)

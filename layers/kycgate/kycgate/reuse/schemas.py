@@ -9,7 +9,7 @@ from pydantic_core import PydanticCustomError
 from kycgate.core.pagination import KycPagination
 from kycgate.core.wire import StrictWireModel, WireModel
 from kycgate.kyc.vocabulary import CUSTOMER_ID_PATTERN, CustomerId, KycStatus
-from kycgate.reuse.triggers import ReasonCode, ReuseKycEvent
+from kycgate.reuse.vocabulary import ReasonCode, ReuseKycEvent
 
 ALLOWED_EVENTS = ", ".join(e.value for e in ReuseKycEvent)
 
