@@ -10,7 +10,8 @@ the worker's rate. Every webhook received is verified with the standardwebhooks 
 moto is a simulator whose every call costs milliseconds of CPU in *this* process (DynamoDB and SQS
 cost a Lambda none), so the CPU of the drain phase is split: inside moto (the AWS stand-in) and the
 rest (botocore client work, the handler, signing, the POST). The second part gives the worker's own
-capacity in deliveries per CPU-second, the figure that does not depend on moto or on the host's load.
+capacity in deliveries per CPU-second, the figure that does not depend on moto or on the host's load;
+the first gives moto's ceiling, the rate this process could not pass even if kycgate cost nothing.
 
 Latency (commit -> receipt) is measured in a second phase, one delivery at a time (commit, then one
 drain), so that it is not the wait for the rest of a wave's commits.
@@ -229,11 +230,17 @@ def run(count: int) -> None:
     ]
 
     own_ms = (drain_cpu - drain_moto) / count * 1000
+    moto_ms = drain_moto / count * 1000
     rows = [
         ("worker wall rate (moto in-process)", f"{count / drain_wall:.0f} deliveries/s"),
         (
+            "moto's ceiling for this process",
+            f"{1000 / moto_ms:.0f} deliveries/s (1000 / moto's CPU ms per delivery: kycgate at no cost at all);"
+            f" wall rate / ceiling {count / drain_wall * moto_ms / 1000:.2f}",
+        ),
+        (
             "worker CPU per delivery",
-            f"{drain_cpu / count * 1000:.2f} ms = {drain_moto / count * 1000:.2f} ms inside moto"
+            f"{drain_cpu / count * 1000:.2f} ms = {moto_ms:.2f} ms inside moto"
             f" + {own_ms:.2f} ms kycgate, botocore and HTTP",
         ),
         ("worker own capacity", f"{1000 / own_ms:.0f} deliveries per CPU-second (target >= 200)"),

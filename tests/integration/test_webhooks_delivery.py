@@ -20,6 +20,7 @@ from kycgate.infra import load_template, resources_of_type
 from kycgate.webhooks import backoff, outbox, ssrf
 from kycgate.webhooks.delivery import LEASE_SECONDS, MAX_HIDE_SECONDS
 from kycgate.webhooks.sweeper import handler as sweeper_handler
+from kycgate.webhooks.worker import MAX_BATCH_RECORDS
 from tests.conftest import LambdaContext, load_event, load_function, make_tenant
 from tests.integration.webhooks_support import (
     WEBHOOKS,
@@ -332,3 +333,5 @@ def test_timeouts_lease_and_receive_budget_fit_together():
     assert receives <= queue["RedrivePolicy"]["maxReceiveCount"]
     assert get_settings().webhook_timeout_seconds < worker["Timeout"]
     assert resources_of_type(load_template(), "AWS::CloudWatch::Alarm")["CallbackDLQDepthAlarm"]
+    # Each record of a batch gets a thread of its own: one slow receiver never queues another's POST.
+    assert worker["Events"]["Queue"]["Properties"]["BatchSize"] <= MAX_BATCH_RECORDS

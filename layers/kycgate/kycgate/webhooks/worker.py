@@ -1,8 +1,10 @@
 """webhook_worker: CallbackQueue (SQS, ReportBatchItemFailures) -> one signed POST per delivery.
 
 A batch's records are delivered concurrently (powertools AsyncBatchProcessor, each record in a
-thread), so one slow receiver costs the batch at most one timeout, not one per record. The batch's
-tenants' signing secrets are read once, up front (one BatchGetItem).
+thread), so one slow receiver costs the batch at most one timeout, not one per record. The threads
+are the module's own and outlive the invocation (asyncio's default executor is new with each event
+loop, and powertools runs a new loop per batch outside Lambda). The batch's tenants' signing secrets
+are read once, up front (one BatchGetItem).
 
 Per record: delivered or nothing to do -> success (SQS deletes the message); retry later -> the
 message is hidden until then and reported as failed (SQS keeps it); given up -> copied to
@@ -12,8 +14,10 @@ CallbackDLQ and reported as success.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import (
@@ -28,6 +32,10 @@ from kycgate.core.metrics import MetricUnit, metrics
 from kycgate.webhooks import delivery, queues
 from kycgate.webhooks.outbox import parse_message
 
+# The most records SQS hands one invocation (template.yaml's BatchSize, a test keeps them equal or
+# in this order); each gets a thread.
+MAX_BATCH_RECORDS = 10
+_RECORD_THREADS = ThreadPoolExecutor(max_workers=MAX_BATCH_RECORDS, thread_name_prefix="webhook-record")
 # Records run in threads and powertools' metric set is a plain dict.
 _metrics_lock = threading.Lock()
 
@@ -44,7 +52,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     secrets = delivery.signing_secrets(tenants)
 
     async def record_handler(record: SQSRecord) -> None:
-        await asyncio.to_thread(_handle, record, secrets)
+        # As asyncio.to_thread does: the record runs in a copy of this context (the logger's keys).
+        context = contextvars.copy_context()
+        await asyncio.get_running_loop().run_in_executor(_RECORD_THREADS, context.run, _handle, record, secrets)
 
     # Retries are reported as item failures by design, so a batch where every item waits is normal.
     processor = AsyncBatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
