@@ -236,12 +236,10 @@ def test_reference_without_a_template_is_read_from_s3_once(
     client: Any, tenant_a: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """As with the rekognition backend, which keeps no templates: the approved selfie is compared."""
-    from dataclasses import replace
-
     from kycgate.kyc import reference
 
     real = reference.reference_face
-    monkeypatch.setattr(reference, "reference_face", lambda c, item: replace(real(c, item), template=None))
+    monkeypatch.setattr(reference, "reference_face", lambda c, item: real(c, item)._replace(template=None))
     kyc_customer(client, tenant_a)
     enable(client, tenant_a)
     token = open_session(client, tenant_a)["token"]

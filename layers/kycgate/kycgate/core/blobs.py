@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from kycgate.core import aws
 from kycgate.core.logs import logger
 from kycgate.core.settings import get_settings
 
 
-@dataclass(frozen=True)
-class StoredBlob:
+class StoredBlob(NamedTuple):
     key: str
     version_id: str | None  # None when the bucket is not versioned (moto without versioning)
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import fastapi.routing
 from fastapi.dependencies.models import Dependant
@@ -20,14 +19,12 @@ fastapi_v1_check.install()
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
 
-@dataclass(frozen=True)
-class _Declaration:
+class _Declaration(NamedTuple):
     path: str
     endpoint: Callable[..., Any]
     options: dict[str, Any]
 
 
-@dataclass
 class RouteTable:
     """Route declarations of one context (``@routes.get(path, operation_id=..., ...)``).
 
@@ -37,9 +34,10 @@ class RouteTable:
     local server and the OpenAPI document use ``router``.
     """
 
-    prefix: str = ""
-    tags: list[str] = field(default_factory=list)
-    _declared: dict[str, _Declaration] = field(default_factory=dict, init=False, repr=False)
+    def __init__(self, prefix: str = "", tags: list[str] | None = None) -> None:
+        self.prefix = prefix
+        self.tags = list(tags or [])
+        self._declared: dict[str, _Declaration] = {}
 
     def get(self, path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
         return self._declare("GET", path, options)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from kycgate.core import clock, ids
 from kycgate.core.dynamo import ddb, from_item, is_transaction_condition_failure, key, records_table, to_item
@@ -10,15 +10,13 @@ from kycgate.core.dynamo import ddb, from_item, is_transaction_condition_failure
 API_KEY_PREFIX = "kg_live_"
 
 
-@dataclass(frozen=True)
-class Tenant:
+class Tenant(NamedTuple):
     tenant_id: str
     name: str
     created_at: str
 
 
-@dataclass(frozen=True)
-class IssuedKey:
+class IssuedKey(NamedTuple):
     key_id: str
     tenant_id: str
     api_key: str  # shown once, never stored

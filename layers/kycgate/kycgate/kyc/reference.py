@@ -10,8 +10,7 @@ DynamoDB calls: preferences_and_customer 1 (BatchGetItem; one more per round of 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kycgate.core.dynamo import batch_get, key, records_table
 from kycgate.core.errors import NotFound
@@ -25,8 +24,7 @@ if TYPE_CHECKING:
 CUSTOMER_SK = "CUSTOMER"
 
 
-@dataclass(frozen=True)
-class ReferenceFace:
+class ReferenceFace(NamedTuple):
     """The face of a customer whose latest KYC decision is an approval with a selfie (Re-Use KYC's reference)."""
 
     kyc_id: str

@@ -18,8 +18,7 @@ the API Gateway authorizer does it, cached):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kycgate.core import blobs
 from kycgate.core.blobs import StoredBlob
@@ -57,8 +56,7 @@ class StaleWrite(Exception):
     """A conditional write lost to a concurrent change; the caller re-reads and decides again."""
 
 
-@dataclass(frozen=True)
-class CustomerKycChange:
+class CustomerKycChange(NamedTuple):
     """What one KYC decision does to the customer item."""
 
     customer_id: str

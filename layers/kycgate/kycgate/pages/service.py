@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from functools import cache
 from html import escape
 from importlib import resources
 from string import Template
+from typing import NamedTuple
 
 from kycgate.core.errors import NotFound
 from kycgate.reuse.capture import is_mobile, submit_link
@@ -26,14 +26,12 @@ _QR_PIXELS = 256  # about the width the desktop page gives the code
 _MEDIA_TYPES = {"pages.css": "text/css; charset=utf-8", "pages.js": "text/javascript; charset=utf-8"}
 
 
-@dataclass(frozen=True)
-class Page:
+class Page(NamedTuple):
     status: int
     html: str
 
 
-@dataclass(frozen=True)
-class Asset:
+class Asset(NamedTuple):
     body: bytes
     media_type: str
     # Content hash: the `v` the pages link with (so a new release is a new URL) and the ETag.

@@ -7,14 +7,13 @@ functions taking those facts; ``evaluate_event`` is the per-event rule of seed 0
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from kycgate.preferences.schemas import ReuseKycFrequencyTrigger, ReuseKycThresholdTrigger, ReuseKycTriggers
 from kycgate.reuse.vocabulary import ReasonCode, ReuseKycEvent
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     code: ReasonCode
     reason: str  # human-readable; empty when required (seed 000)
 
@@ -23,8 +22,7 @@ class Decision:
         return self.code is ReasonCode.REQUIRED
 
 
-@dataclass(frozen=True)
-class EventFacts:
+class EventFacts(NamedTuple):
     """What the tenant told us about the event (seed 000 CreateReuseKycSessionRequest)."""
 
     event: ReuseKycEvent

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import urllib3.exceptions
 
@@ -38,8 +37,7 @@ _SWEEP_LIMIT = 500
 Action = Literal["ack", "hide", "dead_letter"]
 
 
-@dataclass(frozen=True)
-class Disposition:
+class Disposition(NamedTuple):
     """What the worker does with the message: delete it, hide it for a while, or dead-letter it."""
 
     action: Action

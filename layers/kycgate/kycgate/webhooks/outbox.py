@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from kycgate.core import aws, clock, ids
 from kycgate.core.dynamo import ddb, records_table, to_item
@@ -26,17 +25,23 @@ PENDING_INDEX_PK = "OUTBOX#PENDING"
 FAILED_INDEX_PK = "OUTBOX#FAILED"
 
 
-@dataclass(frozen=True)
-class DeliveryRef:
+class DeliveryRef(NamedTuple):
     """What travels on CallbackQueue: enough to load the delivery, nothing of its content."""
 
     tenant_id: str
     delivery_id: str
 
 
-@dataclass(frozen=True)
-class PendingDelivery(DeliveryRef):
+class PendingDelivery(NamedTuple):
+    """A delivery to commit with a state change: its reference and its TransactWriteItems entry."""
+
+    tenant_id: str
+    delivery_id: str
     put: dict[str, Any]  # a TransactWriteItems entry
+
+    @property
+    def ref(self) -> DeliveryRef:
+        return DeliveryRef(self.tenant_id, self.delivery_id)
 
 
 def delivery_pk(tenant_id: str, delivery_id: str) -> str:
@@ -115,7 +120,7 @@ def commit(transact_items: Sequence[dict[str, Any]], deliveries: Sequence[Pendin
     items = [*transact_items, *(d.put for d in deliveries)]
     if items:
         ddb().transact_write_items(TransactItems=items)
-    enqueue(deliveries)
+    enqueue([d.ref for d in deliveries])
 
 
 def enqueue(deliveries: Sequence[DeliveryRef]) -> None:

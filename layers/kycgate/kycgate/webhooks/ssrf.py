@@ -15,8 +15,7 @@ import socket
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from urllib3 import HTTPConnectionPool, HTTPHeaderDict, HTTPSConnectionPool, Timeout
@@ -39,8 +38,7 @@ class CallbackUrlRefused(ValueError):
         self.message = message
 
 
-@dataclass(frozen=True)
-class ResolvedCallback:
+class ResolvedCallback(NamedTuple):
     url: str
     scheme: str
     host: str
@@ -247,8 +245,7 @@ def pinned_pool(resolved: ResolvedCallback, timeout: float, *, address: str | No
 MAX_RESPONSE_EXCERPT = 4096
 
 
-@dataclass(frozen=True)
-class CallbackResponse:
+class CallbackResponse(NamedTuple):
     status: int
     retry_after: str | None
     body_excerpt: bytes

@@ -13,8 +13,7 @@ clause costs CPU in DynamoDB's stand-ins (moto parses every expression anew).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from kycgate.core import clock
 from kycgate.core.dynamo import (
@@ -51,8 +50,7 @@ class LeaseLost(Exception):
     """The delivery changed under an attempt (its lease expired and another receipt took it over)."""
 
 
-@dataclass(frozen=True)
-class Attempt:
+class Attempt(NamedTuple):
     number: int
     attempted_at: str
     status_code: int | None
