@@ -23,6 +23,7 @@ from kycgate.core.settings import get_settings
 from kycgate.local import DrainResult, drain_once
 from kycgate.webhooks import delivery as worker_rules
 from kycgate.webhooks import outbox
+from kycgate.webhooks.secrets import signing_secrets
 
 WEBHOOKS = "/api/v1/webhooks"
 
@@ -135,8 +136,8 @@ def seed_sample_failed_delivery() -> None:
     """The samples' delivery for tenant "ten_sample", failed for real: its URL is refused at delivery."""
     with mock.patch("kycgate.core.ids.new_id", return_value=SAMPLE_DELIVERY_ID):
         pending = deliver("ten_sample", "https://10.0.0.1/hook")
-    secrets = worker_rules.signing_secrets(["ten_sample"])["ten_sample"]
-    disposition = worker_rules.process(pending, "sample-message", secrets)
+    secrets = signing_secrets(["ten_sample"])["ten_sample"]
+    disposition = worker_rules.process(pending.ref, "sample-message", secrets)
     assert disposition.reason == "private_address"
 
 

@@ -74,6 +74,20 @@ def test_reuse_functions_but_opening_do_not_import_preferences_or_triggers(op: s
     assert _imported_by(op, OPENING_ONLY) == []
 
 
+@pytest.mark.parametrize(
+    "op",
+    [
+        "list_webhook_deliveries",
+        "get_webhook_delivery",
+        "retry_webhook_delivery",
+        "get_webhook_secret",
+        "rotate_webhook_secret",
+    ],
+)
+def test_webhook_api_functions_do_not_import_the_delivery_rules(op: str) -> None:
+    assert _imported_by(op, ("kycgate.webhooks.delivery", "kycgate.webhooks.ssrf")) == []
+
+
 def _imported_by(op: str, modules: tuple[str, ...]) -> list[str]:
     """Which of ``modules`` a fresh process has loaded once it imported functions/<op>/app.py."""
     code = (

@@ -1,5 +1,5 @@
-"""Delivery rules, the worker's and the sweeper's: one attempt, retries, the outbox sweep, and the
-signing secrets in use. No HTTP routing and no boto3: the worker translates SQS to these calls, the
+"""Delivery rules, the worker's and the sweeper's: one attempt, retries and the outbox sweep (the
+signing secrets in use are secrets.py). No HTTP routing and no boto3: the worker translates SQS to these calls, the
 store owns DynamoDB, and the only network call here is the signed POST itself (ssrf.post). Kept apart
 from service.py (the tenant API's rules) so the worker's import graph holds no FastAPI.
 
@@ -13,7 +13,7 @@ the delivery not due, leased or finished simply lets its message go.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, Literal, NamedTuple
 
 import urllib3.exceptions
@@ -202,34 +202,3 @@ def sweep_outbox() -> int:
         logger.info("outbox sweeper re-sending pending deliveries", extra={"count": len(refs)})
         outbox.enqueue(refs)
     return len(refs)
-
-
-# ------------------------------------------------------------------------------------------ secrets
-
-
-def signing_secrets(tenant_ids: Iterable[str]) -> dict[str, list[str]]:
-    """The secrets that sign each tenant's webhooks now (the current one, plus the previous one
-    during a rotation), creating a tenant's first secret if it has none."""
-    now = clock.now()
-    wanted = set(tenant_ids)
-    stored = store.get_secrets(wanted) if wanted else {}
-    return {tid: _signing(stored.get(tid) or first_secret(tid, now), now) for tid in wanted}
-
-
-def first_secret(tenant_id: str, now: float) -> dict[str, Any]:
-    """The secret record of a tenant that has none yet, created now (first use)."""
-    secret = signing.new_secret()
-    if store.create_secret(tenant_id, secret, now):
-        return {"current": secret, "created_at": clock.iso(now), "version": 1}
-    # Another request created it first; theirs is the one.
-    item = store.get_secret(tenant_id)
-    assert item is not None
-    return item
-
-
-def previous_live(item: dict[str, Any], now: float) -> bool:
-    return bool(item.get("previous")) and item.get("previous_expires_at", 0) > now
-
-
-def _signing(item: dict[str, Any], now: float) -> list[str]:
-    return [item["current"], item["previous"]] if previous_live(item, now) else [item["current"]]

@@ -11,7 +11,6 @@ from kycgate.core.errors import Conflict, NotFound
 from kycgate.core.pagination import paginate
 from kycgate.core.settings import get_settings
 from kycgate.webhooks import outbox, signing, store
-from kycgate.webhooks.delivery import first_secret, previous_live
 from kycgate.webhooks.outbox import DeliveryRef
 from kycgate.webhooks.schemas import (
     DeliveryStatus,
@@ -21,6 +20,7 @@ from kycgate.webhooks.schemas import (
     WebhookDeliveryListResponse,
     WebhookSecret,
 )
+from kycgate.webhooks.secrets import first_secret, previous_live
 
 _ROTATE_TRIES = 3
 

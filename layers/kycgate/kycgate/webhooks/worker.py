@@ -31,6 +31,7 @@ from kycgate.core.logs import logger
 from kycgate.core.metrics import MetricUnit, metrics
 from kycgate.webhooks import delivery, queues
 from kycgate.webhooks.outbox import parse_message
+from kycgate.webhooks.secrets import signing_secrets
 
 # The most records SQS hands one invocation (template.yaml's BatchSize, a test keeps them equal or
 # in this order); each gets a thread.
@@ -49,7 +50,7 @@ class KeepMessage(Exception):
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     records = event.get("Records") or []
     tenants = {ref.tenant_id for r in records if (ref := parse_message(r.get("body") or "")) is not None}
-    secrets = delivery.signing_secrets(tenants)
+    secrets = signing_secrets(tenants)
 
     async def record_handler(record: SQSRecord) -> None:
         # As asyncio.to_thread does: the record runs in a copy of this context (the logger's keys).
