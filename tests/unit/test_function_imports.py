@@ -27,65 +27,62 @@ OPENING_ONLY = (
 )
 
 
-@pytest.mark.parametrize(
-    "op",
-    [
-        "create_reuse_kyc_session",
-        "get_reuse_kyc_session_status",
-        "get_reuse_kyc_session_status_by_token",
-        "get_preferences",
-        "update_preferences",
-    ],
-)
-def test_reuse_and_preference_functions_do_not_import_the_kyc_context(op: str) -> None:
-    assert _imported_by(op, KYC_ONLY) == []
+# Each cut: the modules only some functions may load, and the functions that must not load them.
+CUTS = {
+    "kyc context": (
+        KYC_ONLY,
+        [
+            "create_reuse_kyc_session",
+            "get_reuse_kyc_session_status",
+            "get_reuse_kyc_session_status_by_token",
+            "get_preferences",
+            "update_preferences",
+        ],
+    ),
+    "verification": (
+        VERIFICATION_ONLY,
+        [
+            "create_customer",
+            "list_customers",
+            "get_customer",
+            "check_kyc_status",
+            "list_kyc_requests",
+            "get_kyc_request",
+            "update_kyc_status",
+            "get_kyc_proofs",
+        ],
+    ),
+    "opening": (
+        OPENING_ONLY,
+        [
+            "get_reuse_kyc_session_status",
+            "get_reuse_kyc_session_status_by_token",
+            "get_handoff_session",
+            "connect_mobile_session",
+            "list_kyc_alerts",
+            "get_kyc_alert",
+            "update_kyc_alert",
+        ],
+    ),
+    "delivery rules": (
+        ("kycgate.webhooks.delivery", "kycgate.webhooks.ssrf"),
+        [
+            "list_webhook_deliveries",
+            "get_webhook_delivery",
+            "retry_webhook_delivery",
+            "get_webhook_secret",
+            "rotate_webhook_secret",
+        ],
+    ),
+}
 
 
 @pytest.mark.parametrize(
-    "op",
-    [
-        "create_customer",
-        "list_customers",
-        "get_customer",
-        "check_kyc_status",
-        "list_kyc_requests",
-        "get_kyc_request",
-        "update_kyc_status",
-        "get_kyc_proofs",
-    ],
+    ("op", "modules"),
+    [pytest.param(op, modules, id=f"{cut}-{op}") for cut, (modules, ops) in CUTS.items() for op in ops],
 )
-def test_kyc_functions_but_verification_do_not_import_preferences_or_faces(op: str) -> None:
-    assert _imported_by(op, VERIFICATION_ONLY) == []
-
-
-@pytest.mark.parametrize(
-    "op",
-    [
-        "get_reuse_kyc_session_status",
-        "get_reuse_kyc_session_status_by_token",
-        "get_handoff_session",
-        "connect_mobile_session",
-        "list_kyc_alerts",
-        "get_kyc_alert",
-        "update_kyc_alert",
-    ],
-)
-def test_reuse_functions_but_opening_do_not_import_preferences_or_triggers(op: str) -> None:
-    assert _imported_by(op, OPENING_ONLY) == []
-
-
-@pytest.mark.parametrize(
-    "op",
-    [
-        "list_webhook_deliveries",
-        "get_webhook_delivery",
-        "retry_webhook_delivery",
-        "get_webhook_secret",
-        "rotate_webhook_secret",
-    ],
-)
-def test_webhook_api_functions_do_not_import_the_delivery_rules(op: str) -> None:
-    assert _imported_by(op, ("kycgate.webhooks.delivery", "kycgate.webhooks.ssrf")) == []
+def test_functions_do_not_import_what_only_other_routes_need(op: str, modules: tuple[str, ...]) -> None:
+    assert _imported_by(op, modules) == []
 
 
 def _imported_by(op: str, modules: tuple[str, ...]) -> list[str]:
