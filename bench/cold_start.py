@@ -135,7 +135,13 @@ def main() -> None:
             SEEDERS[op]()
 
     fresh_state("get_preferences")  # sets the KYCGATE_* table names the subprocesses inherit
-    env = {**os.environ, "PYTHONPATH": str(compiled_layer()), "POWERTOOLS_TRACE_DISABLED": "true"}
+    # Both the floor and the functions run as Lambda's python3.11 runtime runs them (core.coldstart reads it).
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(compiled_layer()),
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
+    }
     floor_env = {**env, "BENCH_EVENT": str(ROOT / "events" / "get_preferences.json")}
     print("floor = one-route FastAPI + Mangum app creating a boto3 DynamoDB client and making one GetItem;")
     print(f"{args.runs} pairs per function; which runs first alternates from pair to pair.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import json
 import os
@@ -131,3 +132,24 @@ class LambdaContext:
 @pytest.fixture
 def lambda_context() -> LambdaContext:
     return LambdaContext()
+
+
+@pytest.fixture
+def lambda_runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The process as Lambda's python3.11 runtime has it before the first invocation: kycgate's import
+    paused the cyclic collector (core.coldstart). The test's own import of kycgate came long before,
+    so the pause is applied here; afterwards the collector runs and nothing stays frozen."""
+    from kycgate.core import coldstart
+
+    monkeypatch.setenv("AWS_EXECUTION_ENV", "AWS_Lambda_python3.11")
+    coldstart.pause_collector_in_lambda()
+    assert not gc.isenabled()
+    yield
+    monkeypatch.setattr(coldstart, "_paused", False)
+    gc.enable()
+    gc.unfreeze()
+
+
+def assert_collector_resumed() -> None:
+    assert gc.isenabled(), "the handler left Python's cyclic collector paused after its first invocation"
+    assert gc.get_freeze_count() > 0, "the handler resumed the collector without freezing what init built"

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from kycgate.core.tenants import revoke_key
-from tests.conftest import load_event, load_function
+from tests.conftest import assert_collector_resumed, load_event, load_function
 
 PATH = "/api/v1/kyc/preferences"
 
@@ -53,6 +53,16 @@ def test_authorizer_allows_a_live_key_and_denies_others(aws: Any, tenant_a: Any,
     event["headers"]["Authorization"] = "Bearer kg_live_nope"
     with pytest.raises(Exception, match="Unauthorized"):
         authorizer(event, lambda_context)
+
+
+def test_authorizer_resumes_the_collector_when_its_first_invocation_denies(
+    aws: Any, lambda_context: Any, lambda_runtime: None
+) -> None:
+    event = load_event("authorizer")
+    event["headers"]["Authorization"] = "Bearer kg_live_nope"
+    with pytest.raises(Exception, match="Unauthorized"):
+        load_function("authorizer")(event, lambda_context)
+    assert_collector_resumed()
 
 
 def test_function_without_authorizer_context_is_401(aws: Any, tenant_a: Any, lambda_context: Any) -> None:

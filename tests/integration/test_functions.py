@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import load_event, load_function, make_tenant
+from tests.conftest import assert_collector_resumed, load_event, load_function, make_tenant
 from tests.integration.kyc_support import seed_sample_customer, seed_sample_kyc_request
 from tests.integration.reuse_support import seed_sample_alert, seed_sample_kyc_customer, seed_sample_reuse_session
 from tests.integration.webhooks_support import seed_sample_failed_delivery
@@ -50,11 +50,12 @@ EXPECTED_STATUS.update({"retry_webhook_delivery": 202})
 
 
 @pytest.mark.parametrize("op", sorted(_api_functions()))
-def test_function_handles_its_sample_event(op: str, aws: Any, lambda_context: Any) -> None:
+def test_function_handles_its_sample_event(op: str, aws: Any, lambda_context: Any, lambda_runtime: None) -> None:
     make_tenant("Sample tenant", tenant_id="ten_sample")
     if op in SEEDERS:
         SEEDERS[op]()
     response = load_function(op)(load_event(op), lambda_context)
+    assert_collector_resumed()
     assert response["statusCode"] == EXPECTED_STATUS.get(op, 200), response["body"][:500]
     content_type = response["headers"]["content-type"]
     if content_type.startswith("text/html"):  # the hosted pages (they read no data: nothing to seed)

@@ -21,7 +21,7 @@ from kycgate.webhooks import backoff, outbox, ssrf
 from kycgate.webhooks.delivery import LEASE_SECONDS, MAX_HIDE_SECONDS
 from kycgate.webhooks.sweeper import handler as sweeper_handler
 from kycgate.webhooks.worker import MAX_BATCH_RECORDS
-from tests.conftest import LambdaContext, load_event, load_function, make_tenant
+from tests.conftest import LambdaContext, assert_collector_resumed, load_event, load_function, make_tenant
 from tests.integration.webhooks_support import (
     WEBHOOKS,
     Reply,
@@ -299,7 +299,7 @@ def test_malformed_message_goes_to_the_dlq(aws):
     assert message["MessageAttributes"]["reason"]["StringValue"] == "malformed_message"
 
 
-def test_worker_function_handles_its_sample_event(client, loopback, lambda_context, monkeypatch):
+def test_worker_function_handles_its_sample_event(client, loopback, lambda_context, monkeypatch, lambda_runtime):
     event = load_event("webhook_worker")
     sample = json.loads(event["Records"][0]["body"])
     tenant = make_tenant("Sample tenant", tenant_id=sample["tenant_id"])
@@ -310,13 +310,15 @@ def test_worker_function_handles_its_sample_event(client, loopback, lambda_conte
         # Stored but not queued: the sample event is the message.
         ddb().transact_write_items(TransactItems=[pending.put])
         response = load_function("webhook_worker")(event, lambda_context)
+        assert_collector_resumed()
         assert response == {"batchItemFailures": []}
         assert hook.verified(secret_of(client, tenant)) == [{}]
     assert hook.requests[0].webhook_id == sample["delivery_id"]
 
 
-def test_sweeper_function_handles_its_sample_event(aws, lambda_context):
+def test_sweeper_function_handles_its_sample_event(aws, lambda_context, lambda_runtime):
     assert load_function("outbox_sweeper")(load_event("outbox_sweeper"), lambda_context) == {"resent": 0}
+    assert_collector_resumed()
 
 
 def test_timeouts_lease_and_receive_budget_fit_together():

@@ -15,6 +15,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 from mangum import Mangum
 
+from kycgate.core.coldstart import resumes_collector
 from kycgate.core.logs import logger
 from kycgate.core.metrics import metrics
 from kycgate.core.routes import RouteTable
@@ -28,6 +29,7 @@ def handler_for(routes: RouteTable, operation_id: str) -> LambdaHandler:
     asgi = Mangum(app, lifespan="off")
     traced: list[LambdaHandler] = []
 
+    @resumes_collector
     @metrics.log_metrics
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

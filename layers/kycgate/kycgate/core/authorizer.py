@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from kycgate.core.coldstart import resumes_collector
 from kycgate.core.tenants import tenant_for_key
 
 
+@resumes_collector
 def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     scheme, _, api_key = (headers.get("authorization") or "").partition(" ")

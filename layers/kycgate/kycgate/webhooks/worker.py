@@ -27,6 +27,7 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from kycgate.core.coldstart import resumes_collector
 from kycgate.core.logs import logger
 from kycgate.core.metrics import MetricUnit, metrics
 from kycgate.webhooks import delivery, queues
@@ -45,6 +46,7 @@ class KeepMessage(Exception):
     """Reported as a batch item failure so SQS keeps the message, hidden for as long as we set."""
 
 
+@resumes_collector
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
