@@ -12,9 +12,13 @@ function, floor; ...): on the README's VM the second run of a pair was systemati
 to 12% when the floor ran first every time, which read as the functions' cost. The headline ratio is
 the median over the pairs of function / floor; the ratio of the fastest runs (timeit's estimator) is
 printed beside it. The first row runs the floor against itself the same way: its ratios show how far
-either estimator strays on this machine for identical work.
+either estimator strays on this machine for identical work. The default number of pairs is even, so
+each order counts as often as the other.
 
-    .venv/bin/python bench/cold_start.py [--runs 15] [--only op1,op2]
+Floor and functions run with AWS_EXECUTION_ENV as Lambda's python3.11 runtime sets it: kycgate reads
+it to pause the cyclic garbage collector during init (kycgate.core.coldstart); the floor does not.
+
+    .venv/bin/python bench/cold_start.py [--runs 20] [--only op1,op2]
 """
 
 from __future__ import annotations
@@ -109,7 +113,7 @@ def compiled_layer() -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--only", default="")
     args = parser.parse_args()
 
