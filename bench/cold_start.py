@@ -13,7 +13,9 @@ to 12% when the floor ran first every time, which read as the functions' cost. T
 the median over the pairs of function / floor; the ratio of the fastest runs (timeit's estimator) is
 printed beside it. The first row runs the floor against itself the same way: its ratios show how far
 either estimator strays on this machine for identical work. The default number of pairs is even, so
-each order counts as often as the other.
+each order counts as often as the other, and pairs are taken in rounds (the i-th pair of every row,
+then the next): taken function by function, a slow minute of the VM moved one row by up to 0.19
+between two runs.
 
 Floor and functions run with AWS_EXECUTION_ENV as Lambda's python3.11 runtime sets it: kycgate reads
 it to pause the cyclic garbage collector during init (kycgate.core.coldstart); the floor does not.
@@ -41,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 FACE_FUNCTIONS = {"verify_documents", "submit_reuse_kyc_session"}
+NOISE_ROW = "floor against itself (noise)"
 
 FLOOR = textwrap.dedent(
     """
@@ -148,34 +151,34 @@ def main() -> None:
     }
     floor_env = {**env, "BENCH_EVENT": str(ROOT / "events" / "get_preferences.json")}
     print("floor = one-route FastAPI + Mangum app creating a boto3 DynamoDB client and making one GetItem;")
-    print(f"{args.runs} pairs per function; which runs first alternates from pair to pair.")
+    print(f"{args.runs} pairs per function, taken in rounds over all rows; which runs first alternates.")
     print("x floor: median over the pairs of function / floor, wall time; x cpu: the same in CPU time;")
     print("fastest: fastest function run / fastest floor run (wall). ms: the fastest runs.")
     print(f"{'function':38} {'ms':>6} {'floor ms':>9} {'x floor':>8} {'x cpu':>6} {'fastest':>8}  status")
     only = {o for o in args.only.split(",") if o}
     floor = (FLOOR, floor_env)
-    calibration_pairs = []
-    for i in range(args.runs):
-        fresh_state("get_preferences")
-        calibration_pairs.append(_pair(i, floor, floor))
-    calibration = Comparison.of(calibration_pairs)
-    print(calibration.row("floor against itself (noise)", "", ""))
-    worst = worst_cpu = 0.0
+    contenders = {NOISE_ROW: floor}
     for op in sorted(_template_functions()):
-        if only and op not in only:
-            continue
-        event_path = authorizer_event_path if op == "authorizer" else ROOT / "events" / f"{op}.json"
-        fenv = {**env, "BENCH_APP": str(ROOT / "functions" / op / "app.py"), "BENCH_EVENT": str(event_path)}
-        pairs = []
-        for i in range(args.runs):
-            fresh_state(op)
-            pairs.append(_pair(i, floor, (FUNCTION, fenv)))
-        result = Comparison.of(pairs)
-        note = "  (matches faces: target does not apply)" if op in FACE_FUNCTIONS else ""
-        if op not in FACE_FUNCTIONS:
+        if not only or op in only:
+            event_path = authorizer_event_path if op == "authorizer" else ROOT / "events" / f"{op}.json"
+            fenv = {**env, "BENCH_APP": str(ROOT / "functions" / op / "app.py"), "BENCH_EVENT": str(event_path)}
+            contenders[op] = (FUNCTION, fenv)
+    pairs: dict[str, list[tuple[dict, dict]]] = {name: [] for name in contenders}
+    # Round by round, each row gets its i-th pair: a slow minute of the VM spreads over every row
+    # instead of landing on the pairs of one function.
+    for i in range(args.runs):
+        for name, contender in contenders.items():
+            fresh_state("get_preferences" if name == NOISE_ROW else name)
+            pairs[name].append(_pair(i, floor, contender))
+        print(f"round {i + 1} of {args.runs} done", file=sys.stderr, flush=True)
+    worst = worst_cpu = 0.0
+    for name, measured in pairs.items():
+        result = Comparison.of(measured)
+        note = "  (matches faces: target does not apply)" if name in FACE_FUNCTIONS else ""
+        if name not in FACE_FUNCTIONS and name != NOISE_ROW:
             worst = max(worst, result.wall)
             worst_cpu = max(worst_cpu, result.cpu)
-        print(result.row(op, str(pairs[-1][1].get("status", "")), note))
+        print(result.row(name, str(measured[-1][1].get("status", "")), note))
     print(f"worst non-face ratio: wall {worst:.2f}x, cpu {worst_cpu:.2f}x (target <= 1.15x)")
 
 
