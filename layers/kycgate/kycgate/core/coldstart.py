@@ -11,7 +11,7 @@ documentation gives for a process that builds its state and then serves requests
 
 Only in Lambda's managed runtimes (they set AWS_EXECUTION_ENV=AWS_Lambda_python3.11): tests, `kycgate
 serve` and the CLI keep the collector as Python sets it. Every handler a function exports goes
-through `resumes_collector`; tests/integration/test_functions.py checks each one does.
+through `resumes_collector`; each function's test invokes it paused and checks it resumes.
 """
 
 from __future__ import annotations
@@ -51,7 +51,6 @@ def resumes_collector(handler: Handler) -> Handler:
         try:
             return handler(event, context)
         finally:
-            if _paused:
-                _resume_collector()
+            _resume_collector()
 
     return invoke  # type: ignore[return-value]
