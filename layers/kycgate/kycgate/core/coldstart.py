@@ -6,8 +6,8 @@ still walked that heap about 210 times in each cold start, 55-70 ms (8%) spent f
 unreachable objects among ~117,000 (bench/cold_start.py, CPython 3.11). So kycgate's import pauses
 the collector, and the first invocation ends by moving the heap to the permanent generation
 (`gc.freeze`: no later collection walks it again) and resuming it. Those ~750 objects are kept for
-the life of the process; the first invocation adds 10-30 more. This is the pattern the gc module's
-documentation gives for a process that builds its state and then serves requests.
+the life of the process; the first invocation adds 10-30 more. The gc module's documentation gives
+the same calls (disable early, freeze, enable) for a server that forks its workers after start-up.
 
 Only in Lambda's managed runtimes (they set AWS_EXECUTION_ENV=AWS_Lambda_python3.11): tests, `kycgate
 serve` and the CLI keep the collector as Python sets it. Every handler a function exports goes
