@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -93,8 +94,14 @@ def _imported_by(op: str, modules: tuple[str, ...]) -> list[str]:
         "spec.loader.exec_module(importlib.util.module_from_spec(spec)); "
         f"print(json.dumps([name for name in {modules!r} if name in sys.modules]))"
     )
+    return _printed_by_fresh_process(code)
+
+
+def _printed_by_fresh_process(code: str) -> Any:
+    """The JSON a fresh Python process with the layer on its path prints after running ``code``."""
     env = {**os.environ, "PYTHONPATH": str(LAYER)}
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
     return json.loads(result.stdout)
 
 
@@ -129,10 +136,7 @@ def test_capture_pages_serve_a_phone_and_a_desktop_without_the_session_store() -
         "assert phone.status == desktop.status == 200 and phone.html != desktop.html; "
         "print(json.dumps([m for m in ('boto3', 'kycgate.reuse.service', 'kycgate.reuse.store') if m in sys.modules]))"
     )
-    env = {**os.environ, "PYTHONPATH": str(LAYER)}
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert json.loads(result.stdout) == []
+    assert _printed_by_fresh_process(code) == []
 
 
 def test_what_functions_without_faces_load_defines_no_dataclasses() -> None:
@@ -149,7 +153,4 @@ def test_what_functions_without_faces_load_defines_no_dataclasses() -> None:
         "    if name.startswith('kycgate') for attr, value in vars(module).items()\n"
         "    if isinstance(value, type) and value.__module__ == name and dataclasses.is_dataclass(value))))"
     )
-    env = {**os.environ, "PYTHONPATH": str(LAYER)}
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert json.loads(result.stdout) == []
+    assert _printed_by_fresh_process(code) == []
