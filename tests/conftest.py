@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
-FACES = SHARED_DATA / "faces"
+FIXTURES = ROOT / "tests" / "fixtures"
+FACES = FIXTURES / "faces"
 
 # Credentials and region for moto before anything creates a boto3 client.
 os.environ.update(

