@@ -1,4 +1,4 @@
 from kycgate.lambda_entry import handler_for
-from kycgate.reuse.alerts_api import routes
+from kycgate.reuse.api import routes
 
 handler = handler_for(routes, "update_kyc_alert")

@@ -1,4 +1,4 @@
-from kycgate.kyc.verification_api import routes
+from kycgate.kyc.api import routes
 from kycgate.lambda_entry import handler_for
 
 handler = handler_for(routes, "verify_documents")

@@ -78,20 +78,39 @@ CUTS = {
 }
 
 
-@pytest.mark.parametrize(
-    ("op", "modules"),
-    [pytest.param(op, modules, id=f"{cut}-{op}") for cut, (modules, ops) in CUTS.items() for op in ops],
-)
-def test_functions_do_not_import_what_only_other_routes_need(op: str, modules: tuple[str, ...]) -> None:
-    assert _imported_by(op, modules) == []
+def _forbidden_modules() -> dict[str, tuple[str, ...]]:
+    forbidden: dict[str, set[str]] = {}
+    for modules, ops in CUTS.values():
+        for op in ops:
+            forbidden.setdefault(op, set()).update(modules)
+    return {op: tuple(sorted(modules)) for op, modules in forbidden.items()}
 
 
-def _imported_by(op: str, modules: tuple[str, ...]) -> list[str]:
-    """Which of ``modules`` a fresh process has loaded once it imported functions/<op>/app.py."""
+@pytest.mark.parametrize(("op", "modules"), sorted(_forbidden_modules().items()))
+def test_functions_do_not_load_what_only_other_routes_need(op: str, modules: tuple[str, ...]) -> None:
+    # After the first request, not only the import: a context's api.py imports its rules on first use
+    # (core.lazy), so what a function loads is what its route's first call pulls in.
+    assert _loaded_after_first_request(op, modules) == []
+
+
+def _loaded_after_first_request(op: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of ``modules`` a fresh process has loaded once functions/<op>/app.py, imported as Lambda
+    imports it, answered its events/ sample against moto (built from template.yaml)."""
     code = (
-        "import importlib.util, json, sys; "
-        f"spec = importlib.util.spec_from_file_location('app', {str(ROOT / 'functions' / op / 'app.py')!r}); "
-        "spec.loader.exec_module(importlib.util.module_from_spec(spec)); "
+        "import importlib.util, json, os, sys\n"
+        "from moto import mock_aws\n"
+        "with mock_aws():\n"
+        "    from kycgate.infra import provision\n"
+        "    from kycgate.core.settings import get_settings\n"
+        "    os.environ.update(provision().env())\n"
+        "    get_settings.cache_clear()\n"
+        f"    spec = importlib.util.spec_from_file_location('app', {str(ROOT / 'functions' / op / 'app.py')!r})\n"
+        "    module = importlib.util.module_from_spec(spec)\n"
+        "    spec.loader.exec_module(module)\n"
+        f"    event = json.loads(open({str(ROOT / 'events' / f'{op}.json')!r}).read())\n"
+        "    from tests.conftest import LambdaContext\n"
+        "    status = module.handler(event, LambdaContext())['statusCode']\n"
+        "assert status < 500, status\n"
         f"print(json.dumps([name for name in {modules!r} if name in sys.modules]))"
     )
     return _printed_by_fresh_process(code)
@@ -99,10 +118,10 @@ def _imported_by(op: str, modules: tuple[str, ...]) -> list[str]:
 
 def _printed_by_fresh_process(code: str) -> Any:
     """The JSON a fresh Python process with the layer on its path prints after running ``code``."""
-    env = {**os.environ, "PYTHONPATH": str(LAYER)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(LAYER), str(ROOT)])}
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
-    return json.loads(result.stdout)
+    return json.loads(result.stdout.splitlines()[-1])  # the function's logs go to stdout before it
 
 
 def test_modules_defining_models_keep_annotations_as_objects() -> None:
@@ -154,3 +173,25 @@ def test_what_functions_without_faces_load_defines_no_dataclasses() -> None:
         "    if isinstance(value, type) and value.__module__ == name and dataclasses.is_dataclass(value))))"
     )
     assert _printed_by_fresh_process(code) == []
+
+
+def test_api_modules_import_rules_on_first_use_only() -> None:
+    # The one way a context cuts its functions' imports (core.lazy): its api.py imports wire models
+    # and words (schemas, vocabulary) and takes every rules module with lazy_module.
+    code = (
+        "import importlib, json, sys\n"
+        "from kycgate.app import ROUTER_MODULES\n"
+        "loaded = {}\n"
+        "for name in ROUTER_MODULES:\n"
+        "    before = set(sys.modules)\n"
+        "    importlib.import_module(name)\n"
+        "    loaded[name] = sorted(m for m in set(sys.modules) - before if m.startswith('kycgate.'))\n"
+        "print(json.dumps(loaded))"
+    )
+    allowed = re.compile(r"^kycgate\.(core\.[\w.]+|\w+|\w+\.(api|schemas|vocabulary))$")
+    eager = {
+        api: [m for m in modules if not allowed.match(m)] for api, modules in _printed_by_fresh_process(code).items()
+    }
+    assert {api: modules for api, modules in eager.items() if modules} == {}, (
+        "these api modules import rules modules at import; take them with kycgate.core.lazy.lazy_module"
+    )

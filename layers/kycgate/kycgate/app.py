@@ -15,10 +15,7 @@ from kycgate.core.web import build_app
 ROUTER_MODULES = (
     "kycgate.preferences.api",
     "kycgate.kyc.api",
-    "kycgate.kyc.verification_api",
-    "kycgate.reuse.opening_api",
     "kycgate.reuse.api",
-    "kycgate.reuse.alerts_api",
     "kycgate.webhooks.api",
     "kycgate.pages.api",
 )

@@ -1,21 +1,24 @@
-"""HTTP edge of the KYC context's customers and requests: translate requests to service calls, nothing more.
+"""HTTP edge of the KYC context: translate requests to service calls, nothing more.
 
-POST /documents/verify is in kyc.verification_api, so that these functions load no preferences or faces.
+The rules modules are imported on first use (core.lazy): only verify_documents loads document
+verification (preferences, images, faces), the other functions the customer and request rules.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Path, Query
 
 from kycgate.core.auth import TenantId
+from kycgate.core.lazy import lazy_module
 from kycgate.core.pagination import PageQuery, PageSizeQuery
 from kycgate.core.routes import RouteTable
-from kycgate.kyc import service
 from kycgate.kyc.schemas import (
     CheckKycStatusResponse,
     CreateProfileRequest,
+    DocumentVerificationRequest,
+    DocumentVerificationResponse,
     KycCustomerProfile,
     KycRequest,
     KycRequestFilters,
@@ -29,6 +32,12 @@ from kycgate.kyc.vocabulary import CUSTOMER_ID_PATTERN, KycStatus
 CustomerIdPath = Annotated[str, Path(pattern=CUSTOMER_ID_PATTERN, description="your id for the customer")]
 CustomerIdQuery = Annotated[str, Query(pattern=CUSTOMER_ID_PATTERN, description="your id for the customer")]
 KycIdPath = Annotated[str, Path(min_length=1, max_length=64, description="the kyc_id of a KYC request")]
+
+if TYPE_CHECKING:
+    from kycgate.kyc import service, verification
+else:
+    service = lazy_module("kycgate.kyc.service")
+    verification = lazy_module("kycgate.kyc.verification")
 
 routes = RouteTable(prefix="/api/v1/kyc", tags=["kyc"])
 
@@ -53,6 +62,21 @@ def list_customers(
 @routes.get("/customers/{customer_id}", operation_id="get_customer", response_model=KycCustomerProfile)
 def get_customer(customer_id: CustomerIdPath, tenant_id: TenantId) -> KycCustomerProfile:
     return service.get_customer(tenant_id, customer_id)
+
+
+@routes.post(
+    "/documents/verify",
+    operation_id="verify_documents",
+    response_model=DocumentVerificationResponse,
+    status_code=201,
+)
+def verify_documents(body: DocumentVerificationRequest, tenant_id: TenantId) -> DocumentVerificationResponse:
+    """Compare the document's face with the selfie, check the age, and record the decision.
+
+    The result is approved, declined (with declined_code) or in_review (a reviewer decides with
+    PATCH /requests/{kyc_id}/status). With callback_url the same body is also sent as a webhook.
+    """
+    return verification.verify_documents(tenant_id, body)
 
 
 @routes.get("/requests", operation_id="list_kyc_requests", response_model=KycRequestListResponse)

@@ -8,13 +8,18 @@ off, uvicorn's is off in `kycgate serve`, and the powertools logger redacts `tok
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Header, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
+from kycgate.core.lazy import lazy_module
 from kycgate.core.routes import RouteTable
-from kycgate.pages import service
+
+if TYPE_CHECKING:
+    from kycgate.pages import service
+else:
+    service = lazy_module("kycgate.pages.service")
 
 routes = RouteTable(tags=["pages"])
 

@@ -5,10 +5,17 @@ Served under /api/v1/kyc with the KYC context's tag, where the seed puts them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kycgate.core.auth import TenantId
+from kycgate.core.lazy import lazy_module
 from kycgate.core.routes import RouteTable
-from kycgate.preferences import service
 from kycgate.preferences.schemas import KycPreferences, UpdateKycPreferencesRequest
+
+if TYPE_CHECKING:
+    from kycgate.preferences import service
+else:
+    service = lazy_module("kycgate.preferences.service")
 
 routes = RouteTable(prefix="/api/v1/kyc", tags=["kyc"])
 

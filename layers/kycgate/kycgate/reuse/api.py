@@ -1,32 +1,53 @@
-"""HTTP edge of an open Re-Use KYC session: translate requests to service calls, nothing more.
+"""HTTP edge of Re-Use KYC: translate requests to service calls, nothing more.
 
 Tenant routes take the API key; submit and the handoff routes are called by the customer's phone
 and are authorized by the session's capability token instead (template: Auth Authorizer NONE).
 The handoff and alert routes live under /api/v1/kyc beside the KYC context's own; today only
-Re-Use KYC creates handoff sessions and alerts, so they are served from here. Opening a session
-(opening_api) and the alerts (alerts_api) are route tables of their own: each function imports
-only its route's rules.
+Re-Use KYC creates handoff sessions and alerts, so they are served from here. The rules modules are
+imported on first use (core.lazy): opening a session (preferences, triggers, URL checks), the open
+session's rules and the alerts each load only in the functions whose route calls them.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Header, Path
+from fastapi import Header, Path, Query
 
 from kycgate.core.auth import TenantId
+from kycgate.core.lazy import lazy_module
+from kycgate.core.pagination import PageQuery, PageSizeQuery
 from kycgate.core.routes import RouteTable
-from kycgate.reuse import service
 from kycgate.reuse.schemas import (
     ConnectMobileSessionRequest,
     ConnectMobileSessionResponse,
+    CreateReuseKycSessionRequest,
+    CreateReuseKycSessionResponse,
+    KycAlert,
+    KycAlertFilters,
+    KycAlertListResponse,
     KycHandoffSession,
     ReuseKycCallback,
     ReuseKycTokenStatus,
     SubmitReuseKycSessionRequest,
+    UpdateKycAlertRequest,
 )
 
+if TYPE_CHECKING:
+    from kycgate.reuse import alerts, opening, service
+else:
+    alerts = lazy_module("kycgate.reuse.alerts")
+    opening = lazy_module("kycgate.reuse.opening")
+    service = lazy_module("kycgate.reuse.service")
+
 routes = RouteTable(prefix="/api/v1/kyc", tags=["reuse-kyc"])
+
+
+@routes.post("/reuse/sessions", operation_id="create_reuse_kyc_session", response_model=CreateReuseKycSessionResponse)
+def create_reuse_kyc_session(body: CreateReuseKycSessionRequest, tenant_id: TenantId) -> CreateReuseKycSessionResponse:
+    """Must this customer prove it is them for this event? When yes, opens a 10-minute session
+    (idempotent per reference: a live session comes back as is, with its current attempts)."""
+    return opening.create_session(tenant_id, body)
 
 
 @routes.post(
@@ -77,3 +98,28 @@ def get_handoff_session(token: Annotated[str, Path(max_length=128)]) -> KycHando
 def connect_mobile_session(body: ConnectMobileSessionRequest) -> ConnectMobileSessionResponse:
     """The phone attaches to (or, with is_disconnect, releases) a desktop-started session."""
     return service.connect_mobile(body.token, body.is_disconnect)
+
+
+AlertId = Annotated[str, Path(max_length=128)]
+
+
+@routes.get("/alerts", operation_id="list_kyc_alerts", response_model=KycAlertListResponse)
+def list_kyc_alerts(
+    tenant_id: TenantId,
+    filters: Annotated[KycAlertFilters, Query()],
+    page: PageQuery = 1,
+    page_size: PageSizeQuery = 20,
+) -> KycAlertListResponse:
+    """Alerts for the dashboard, newest first."""
+    return alerts.list_alerts(tenant_id, filters, page, page_size)
+
+
+@routes.get("/alerts/{alert_id}", operation_id="get_kyc_alert", response_model=KycAlert)
+def get_kyc_alert(alert_id: AlertId, tenant_id: TenantId) -> KycAlert:
+    return alerts.get_alert(tenant_id, alert_id)
+
+
+@routes.patch("/alerts/{alert_id}", operation_id="update_kyc_alert", response_model=KycAlert)
+def update_kyc_alert(alert_id: AlertId, body: UpdateKycAlertRequest, tenant_id: TenantId) -> KycAlert:
+    """Re-classify or move an alert through its workflow (open, in_review, resolved, dismissed)."""
+    return alerts.update_alert(tenant_id, alert_id, body)

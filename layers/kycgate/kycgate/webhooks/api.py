@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Path, Query
 
 from kycgate.core.auth import TenantId
+from kycgate.core.lazy import lazy_module
 from kycgate.core.pagination import PageQuery, PageSizeQuery
 from kycgate.core.routes import RouteTable
-from kycgate.webhooks import service
 from kycgate.webhooks.schemas import (
     DeliveryStatus,
     WebhookDelivery,
@@ -17,6 +17,11 @@ from kycgate.webhooks.schemas import (
     WebhookDeliveryListResponse,
     WebhookSecret,
 )
+
+if TYPE_CHECKING:
+    from kycgate.webhooks import service
+else:
+    service = lazy_module("kycgate.webhooks.service")
 
 routes = RouteTable(prefix="/api/v1/webhooks", tags=["webhooks"])
 
