@@ -47,7 +47,10 @@ def test_authorizer_allows_a_live_key_and_denies_others(aws: Any, tenant_a: Any,
     event = load_event("authorizer")
     event["headers"]["Authorization"] = f"Bearer {tenant_a.api_key}"
     policy = authorizer(event, lambda_context)
-    assert policy["context"] == {"tenant_id": tenant_a.tenant_id}
+    assert policy["context"]["tenant_id"] == tenant_a.tenant_id
+    assert policy["context"]["key_id"] == tenant_a.key_id
+    assert policy["context"]["mode"] == "live"
+    assert all(isinstance(value, str | int) for value in policy["context"].values())
     assert policy["policyDocument"]["Statement"][0]["Effect"] == "Allow"
     assert policy["policyDocument"]["Statement"][0]["Resource"].endswith("abc123/*")
     event["headers"]["Authorization"] = "Bearer kg_live_nope"

@@ -201,7 +201,11 @@ class World:
         self.a = make_tenant("Tenant A")
         self.b = make_tenant("Tenant B")
         self.revoked = make_tenant("Tenant R")
-        from kycgate.core.tenants import revoke_key
+        from kycgate.core.tenants import create_key, data_space, revoke_key
+
+        # Tenant A's own test-mode key: the same account, data of its own (core.tenants).
+        test_key = create_key(self.a.tenant_id, mode="test")
+        self.a_test = TenantHandle(data_space(self.a.tenant_id, "test"), test_key.api_key, test_key.key_id)
 
         assert revoke_key(self.revoked.tenant_id, self.revoked.key_id)
         self._objects: dict[tuple[str, str], Any] = {}

@@ -2,7 +2,8 @@
 
 Tenant-key routes: A's objects addressed with B's key -> 404 problem+json, nothing written, none of
 A's data in the answer; a create with A's id makes B's own object and leaves A's alone; lists read
-as B show nothing of A's; no key / revoked key / malformed keys -> 401 problem+json.
+as B show nothing of A's; no key / revoked key / malformed keys -> 401 problem+json. A's own
+test-mode key (kg_test_) is held to the same rows as another tenant: live and test data never meet.
 Token routes: unknown, malformed and expired tokens -> 404/410 (422 for a malformed token in a body).
 """
 
@@ -19,6 +20,7 @@ import pytest
 
 from kycgate.app import create_app
 from kycgate.core import clock
+from tests.conftest import TenantHandle
 from tests.reliability.harness import (
     FIELDS,
     PUBLIC_OPERATIONS,
@@ -62,11 +64,11 @@ def _cases(op: Operation) -> list[str]:
     if op.auth == "tenant":
         cases = [*MALFORMED_KEYS, "revoked-key"]
         if op.path_params or _referenced_fields(op) or any(r for _, r in op.query_params):
-            cases.append("other-tenant")
+            cases += ["other-tenant", "test-mode"]
         if op.body_model in CREATES:
-            cases.append("same-id-other-tenant")
+            cases += ["same-id-other-tenant", "same-id-test-mode"]
         if op.method == "GET" and not op.path_params:
-            cases.append("read-as-other-tenant")
+            cases += ["read-as-other-tenant", "read-as-test-mode"]
         return cases
     if op.auth == "token":
         return [*WRONG_TOKENS, "expired-token"]
@@ -95,7 +97,12 @@ def _family(case: str) -> str:
         return "malformed-key"
     if case in WRONG_TOKENS:
         return "wrong-token"
-    return case
+    return case.replace("test-mode", "other-tenant")
+
+
+def _other(world: World, case: str) -> TenantHandle:
+    """Who plays "the other tenant" in a case: tenant B, or tenant A's own test-mode key."""
+    return world.a_test if case.endswith("test-mode") else world.b
 
 
 def _a_secrets(world: World) -> list[str]:
@@ -105,10 +112,12 @@ def _a_secrets(world: World) -> list[str]:
     return [v for v in values if isinstance(v, str) and len(v) >= 8]
 
 
-def _assert_nothing_of_a(world: World, response: Any) -> None:
+def _assert_nothing_of_a(world: World, response: Any, caller: TenantHandle | None = None) -> None:
     # An id the caller sent may be echoed in the problem detail; anything else of A's may not appear.
+    # A's test space is named after A (`<A>.test`): the caller's own id is not A's data.
     sent = str(response.request.url) + (response.request.content or b"").decode(errors="replace")
-    leaked = [v for v in _a_secrets(world) if v in response.text and v not in sent]
+    text = response.text.replace(caller.tenant_id, "") if caller else response.text
+    leaked = [v for v in _a_secrets(world) if v in text and v not in sent]
     assert not leaked, f"the answer carries tenant A's {leaked}"
 
 
@@ -132,12 +141,13 @@ def _revoked_key(world: World, op: Operation, case: str) -> None:
 
 
 def _other_tenant(world: World, op: Operation, case: str) -> None:
-    mirror_preferences(world, world.a, world.b)  # so only the ids can decide B's answer
+    other = _other(world, case)
+    mirror_preferences(world, world.a, other)  # so only the ids can decide B's answer
     request = valid_request(world, op, world.a)
-    request.tenant = world.b
+    request.tenant = other
     before = aws_state()
     response = request.send(world)
-    _assert_nothing_of_a(world, response)
+    _assert_nothing_of_a(world, response, other)
     assert not before.delta(aws_state()), f"{op.label}: tenant B's call on A's object wrote data"
     # B cannot tell A's object from one that never existed: same status, same body.
     ghost, renamed = _with_ghost_ids(world, op, request)
@@ -178,20 +188,22 @@ def _same_id_other_tenant(world: World, op: Operation, case: str) -> None:
     first = valid_request(world, op, world.a, fresh=True)
     created_by_a = first.send(world)
     assert created_by_a.status_code < 300, created_by_a.text
-    second = valid_request(world, op, world.b, fresh=True)
+    other = _other(world, case)
+    second = valid_request(world, op, other, fresh=True)
     second.body[field] = first.body[field]
     response = second.send(world)
     assert response.status_code < 300, f"B could not use an id A uses: {response.status_code} {response.text[:300]}"
-    assert world.a.tenant_id not in response.text
+    assert world.a.tenant_id not in response.text.replace(other.tenant_id, "")
     again = first.send(world)
     assert again.status_code == created_by_a.status_code or again.status_code == 409, again.text
-    assert world.b.tenant_id not in again.text
+    assert other.tenant_id not in again.text
 
 
 def _read_as_other_tenant(world: World, op: Operation, case: str) -> None:
-    response = valid_request(world, op, world.b).send(world)
+    other = _other(world, case)
+    response = valid_request(world, op, other).send(world)
     assert response.status_code == 200, response.text[:300]
-    _assert_nothing_of_a(world, response)
+    _assert_nothing_of_a(world, response, other)
 
 
 def _replace_token(world: World, op: Operation, token: str) -> Any:

@@ -28,21 +28,51 @@ def _keys_create(args: argparse.Namespace) -> int:
     from kycgate.core.tenants import create_key
 
     try:
-        issued = create_key(args.tenant_id)
-    except LookupError as exc:
+        issued = create_key(
+            args.tenant_id, mode=args.mode, name=args.name or "", email=args.email or "", scopes=args.scope or ()
+        )
+    except (LookupError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps({"tenant_id": issued.tenant_id, "key_id": issued.key_id, "api_key": issued.api_key}))
+    print(
+        json.dumps(
+            {
+                "tenant_id": issued.tenant_id,
+                "key_id": issued.key_id,
+                "key_number": issued.key_number,
+                "mode": issued.mode,
+                "api_key": issued.api_key,
+            }
+        )
+    )
     return 0
 
 
 def _keys_revoke(args: argparse.Namespace) -> int:
+    from kycgate.core import revocation
     from kycgate.core.tenants import revoke_key
 
     if not revoke_key(args.tenant_id, args.key_id):
         print(f"error: tenant {args.tenant_id} has no active key {args.key_id}", file=sys.stderr)
         return 2
-    print(json.dumps({"tenant_id": args.tenant_id, "key_id": args.key_id, "status": "revoked"}))
+    result: dict[str, object] = {"tenant_id": args.tenant_id, "key_id": args.key_id, "status": "revoked"}
+    if args.local:
+        print(json.dumps(result))
+        return 0
+    try:
+        api_id = args.api_id or revocation.rest_api_id_of_stack(args.stack)
+        revocation.flush_authorizer_cache(api_id, args.stage)
+    except Exception as exc:  # the key is revoked either way; say what is left to do
+        print(json.dumps(result))
+        print(
+            f"warning: the key is revoked, but API Gateway's authorizer cache was not flushed ({exc}); "
+            "the key keeps working for at most 60 s. Run again with --api-id ID, or "
+            "`aws apigateway flush-stage-authorizers-cache --rest-api-id ID --stage-name live`.",
+            file=sys.stderr,
+        )
+        return 3
+    result["authorizer_cache_flushed"] = {"rest_api_id": api_id, "stage": args.stage}
+    print(json.dumps(result))
     return 0
 
 
@@ -80,10 +110,18 @@ def build_parser() -> argparse.ArgumentParser:
     keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="action", required=True)
     key_create = keys.add_parser("create", help="issue a new API key (printed once)")
     key_create.add_argument("tenant_id")
+    key_create.add_argument("--mode", choices=["live", "test"], default="live", help="test: kg_test_ key, own data")
+    key_create.add_argument("--name", help="the person the key is issued to (employee/creator fields)")
+    key_create.add_argument("--email", help="their e-mail (the seeds' *_account and *_email fields)")
+    key_create.add_argument("--scope", action="append", choices=["reviewer"], help="extra rights (repeatable)")
     key_create.set_defaults(run=_keys_create)
-    key_revoke = keys.add_parser("revoke", help="revoke an API key")
+    key_revoke = keys.add_parser("revoke", help="revoke an API key and flush API Gateway's authorizer cache")
     key_revoke.add_argument("tenant_id")
     key_revoke.add_argument("key_id")
+    key_revoke.add_argument("--api-id", help="the REST API id (default: the KycgateApi of --stack)")
+    key_revoke.add_argument("--stack", default="kycgate", help="the CloudFormation stack (default: kycgate)")
+    key_revoke.add_argument("--stage", default="live", help="the API stage (default: live)")
+    key_revoke.add_argument("--local", action="store_true", help="no API Gateway in front (kycgate serve)")
     key_revoke.set_defaults(run=_keys_revoke)
 
     deliveries = sub.add_parser("deliveries", help="webhook deliveries").add_subparsers(dest="action", required=True)

@@ -47,6 +47,14 @@ class Unauthorized(Problem):
         super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="kycgate"'})
 
 
+class PaymentRequired(Problem):
+    status, title, slug = 402, "Payment Required", "payment-required"
+
+
+class Forbidden(Problem):
+    status, title, slug = 403, "Forbidden", "forbidden"
+
+
 class NotFound(Problem):
     status, title, slug = 404, "Not Found", "not-found"
 

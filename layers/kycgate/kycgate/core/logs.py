@@ -20,7 +20,7 @@ from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 _REDACTED = "[redacted]"
 _SECRET_PATTERNS = (
-    re.compile(r"kg_live_[A-Za-z0-9_\-]+"),  # API keys
+    re.compile(r"kg_(?:live|test)_[A-Za-z0-9_\-]+"),  # API keys
     re.compile(r"whsec_[A-Za-z0-9+/=_\-]+"),  # webhook secrets
     re.compile(r"(?i)(token=)[A-Za-z0-9_\-%.]+"),  # capability tokens in URLs
     re.compile(r"(?<![A-Za-z0-9_\-])[A-Za-z0-9_\-]{43}(?![A-Za-z0-9_\-])"),  # bare 256-bit url-safe tokens
