@@ -5,7 +5,7 @@ export SAM_CLI_TELEMETRY := 0
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint bench build fuzz clean
+.PHONY: serve test lint bench build fuzz functions clean
 
 $(STAMP): pyproject.toml layers/kycgate/requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found; install Python 3.11" >&2; exit 1; }
@@ -25,6 +25,11 @@ test: $(STAMP)
 fuzz: $(STAMP)
 	KYCGATE_FUZZ_EXAMPLES=200 KYCGATE_FAULTS=all $(BIN)/python -m pytest -q -p no:cacheprovider \
 		tests/reliability/test_openapi_fuzz.py tests/reliability/test_aws_faults.py
+
+# One Lambda per route: writes the routes' functions/<op>/app.py, template.yaml's API functions block and
+# any missing events/ sample (kycgate/api_functions.py). Run it after adding or changing a route.
+functions: $(STAMP)
+	$(BIN)/python -m kycgate.api_functions
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

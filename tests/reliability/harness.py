@@ -99,7 +99,7 @@ def _quote(value: str) -> str:
 
 
 def operations(app: FastAPI) -> list[Operation]:
-    from kycgate.core.auth import current_tenant
+    from kycgate.core.auth import current_caller
 
     found = []
     for route in app.routes:
@@ -109,7 +109,7 @@ def operations(app: FastAPI) -> list[Operation]:
         path_params = tuple(p.name for p in route.dependant.path_params)
         query = tuple(_query_params(route))
         names = {*path_params, *(n for n, _ in query), *(body or {}).get("properties", {})}
-        if _depends_on(route.dependant, current_tenant):
+        if _depends_on(route.dependant, current_caller):
             auth = "tenant"
         elif "token" in names:
             auth = "token"

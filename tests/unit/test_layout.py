@@ -71,3 +71,49 @@ def _requirements(path: str) -> list[str]:
 def test_layer_requirements_match_project_dependencies() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     assert sorted(_requirements("layers/kycgate/requirements.txt")) == sorted(project)
+
+
+def test_template_api_functions_are_made_from_the_routes() -> None:
+    from kycgate.api_functions import api_functions, template_block, with_block
+
+    template = (ROOT / "template.yaml").read_text()
+    assert with_block(template, template_block(api_functions())) == template, (
+        "template.yaml's API functions are not the routes' own: run `make functions`"
+    )
+
+
+def test_function_folders_are_made_from_the_routes() -> None:
+    from kycgate.api_functions import api_functions, function_source
+
+    stale = [
+        f.operation_id
+        for f in api_functions()
+        if (ROOT / "functions" / f.operation_id / "app.py").read_text() != function_source(f)
+    ]
+    assert stale == [], f"functions/{stale}/app.py differ from their routes: run `make functions`"
+
+
+def test_sync_writes_what_is_missing_and_keeps_the_samples_written(tmp_path) -> None:
+    import shutil
+
+    from kycgate.api_functions import sync
+
+    shutil.copy(ROOT / "template.yaml", tmp_path / "template.yaml")
+    shutil.copytree(ROOT / "functions", tmp_path / "functions")
+    shutil.copytree(ROOT / "events", tmp_path / "events")
+    assert sync(tmp_path) == []
+    shutil.rmtree(tmp_path / "functions" / "get_customer")
+    (tmp_path / "events" / "get_customer.json").unlink()
+    (tmp_path / "events" / "create_customer.json").write_text('{"edited": true}')
+    template = tmp_path / "template.yaml"
+    template.write_text(template.read_text().replace("CodeUri: functions/get_customer/\n", ""))
+    assert sorted(sync(tmp_path)) == [
+        "events/get_customer.json",
+        "functions/get_customer/app.py",
+        "template.yaml",
+    ]
+    assert template.read_text() == (ROOT / "template.yaml").read_text()
+    event = json.loads((tmp_path / "events" / "get_customer.json").read_text())
+    assert (event["resource"], event["httpMethod"]) == ("/api/v1/kyc/customers/{customer_id}", "GET")
+    assert event["requestContext"]["authorizer"]["tenant_id"] == "ten_sample"
+    assert json.loads((tmp_path / "events" / "create_customer.json").read_text()) == {"edited": True}

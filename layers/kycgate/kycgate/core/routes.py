@@ -23,10 +23,12 @@ class _Declaration(NamedTuple):
     path: str
     endpoint: Callable[..., Any]
     options: dict[str, Any]
+    memory_size: int | None  # the route's Lambda memory (MB) when not the template's default
 
 
 class RouteTable:
-    """Route declarations of one context (``@routes.get(path, operation_id=..., ...)``).
+    """Route declarations of one context (``@routes.get(path, operation_id=..., ...)``; besides FastAPI's
+    options, ``memory_size=`` sets the route's Lambda memory).
 
     Building a FastAPI route analyses the endpoint's signature and builds the validators of its body
     and response models. Each Lambda serves one route, so ``route(operation_id)`` builds that one
@@ -55,6 +57,9 @@ class RouteTable:
     def operation_ids(self) -> list[str]:
         return list(self._declared)
 
+    def memory_size(self, operation_id: str) -> int | None:
+        return self._declared[operation_id].memory_size
+
     def route(self, operation_id: str) -> APIRoute:
         if operation_id not in self._declared:
             raise LookupError(f"no route with operation id {operation_id!r}")
@@ -68,6 +73,8 @@ class RouteTable:
         return self._build(self.operation_ids)
 
     def _declare(self, method: str, path: str, options: dict[str, Any]) -> Callable[[Endpoint], Endpoint]:
+        # Not FastAPI's: the memory of the route's Lambda (kycgate.api_functions writes it to the template).
+        memory_size = options.pop("memory_size", None)
         operation_id = options.get("operation_id")
         if not operation_id:
             raise ValueError(f"{method} {self.prefix}{path} needs an operation_id: it names the route's Lambda")
@@ -75,7 +82,7 @@ class RouteTable:
         def declare(endpoint: Endpoint) -> Endpoint:
             if operation_id in self._declared:
                 raise ValueError(f"operation id {operation_id!r} is declared twice")
-            self._declared[operation_id] = _Declaration(path, endpoint, {**options, "methods": [method]})
+            self._declared[operation_id] = _Declaration(path, endpoint, {**options, "methods": [method]}, memory_size)
             return endpoint
 
         return declare

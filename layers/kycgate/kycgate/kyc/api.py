@@ -69,6 +69,8 @@ def get_customer(customer_id: CustomerIdPath, tenant_id: TenantId) -> KycCustome
     operation_id="verify_documents",
     response_model=DocumentVerificationResponse,
     status_code=201,
+    # Decodes up to three images and runs the face models: more memory buys proportionally more CPU.
+    memory_size=2048,
 )
 def verify_documents(body: DocumentVerificationRequest, tenant_id: TenantId) -> DocumentVerificationResponse:
     """Compare the document's face with the selfie, check the age, and record the decision.

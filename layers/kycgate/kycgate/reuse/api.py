@@ -55,6 +55,8 @@ def create_reuse_kyc_session(body: CreateReuseKycSessionRequest, tenant_id: Tena
     operation_id="submit_reuse_kyc_session",
     response_model=ReuseKycCallback,
     response_model_exclude_none=True,
+    # Decodes the selfie and runs the face models (sface): more memory buys proportionally more CPU.
+    memory_size=2048,
 )
 def submit_reuse_kyc_session(
     body: SubmitReuseKycSessionRequest, user_agent: Annotated[str | None, Header()] = None
