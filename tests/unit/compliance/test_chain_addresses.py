@@ -26,7 +26,7 @@ def _refused(address: str, chain: str | None = None) -> AddressError:
 
 def _script(address: str) -> str:
     """The scriptPubKey (hex) of a Bitcoin-family address, from what kycgate decoded."""
-    parsed, reading = parse_address(address), encodings.read(address.strip())[0]
+    parsed, reading = parse_address(address), encodings.read(address.strip())
     payload = reading.payload.hex()
     if parsed.address_type == "p2pkh":
         return f"76a914{payload}88ac"
@@ -479,7 +479,7 @@ def test_cashaddr_spec_translations(legacy: str, cashaddr: str) -> None:
         assert parsed.analysable is False
     assert detect_chain(cashaddr) == detect_chain(bare) == "bch"
     assert detect_chain(legacy) == "btc"  # the shared legacy shape: Bitcoin wins without a chain
-    assert encodings.read(cashaddr)[0].payload == encodings.read(legacy)[0].payload
+    assert encodings.read(cashaddr).payload == encodings.read(legacy).payload
 
 
 def test_cashaddr_larger_vectors_p2sh32_and_undefined_sizes() -> None:
@@ -488,7 +488,7 @@ def test_cashaddr_larger_vectors_p2sh32_and_undefined_sizes() -> None:
     assert _refused(p2pkh32).code == Code.UNKNOWN_VERSION  # a 32-byte P2PKH does not exist
     parsed = parse_address("bchtest:pvch8mmxy0rtfrlarg7ucrxxfzds5pamg73h7370aa87d80gyhqxq7fqng6m6")
     assert (parsed.address_type, parsed.network) == ("p2sh", "testnet")
-    assert encodings.read(parsed.address)[0].payload.hex().upper() == (
+    assert encodings.read(parsed.address).payload.hex().upper() == (
         "3173EF6623C6B48FFD1A3DCC0CC6489B0A07BB47A37F47CFEF4FE69DE825C060"
     )
     assert _refused("bitcoincash:q9adhakpwzztepkpwp5z0dq62m6u5v5xtyj7j3h2ws4mr9g0").code == Code.UNKNOWN_VERSION
@@ -723,7 +723,7 @@ def test_library_vectors_decode_to_what_they_carry(
     parsed = parse_address(address)
     assert (parsed.chain, parsed.network, parsed.address_type) == (chain, network, kind)
     assert detect_chain(address) == chain
-    assert encodings.read(address)[0].payload.hex() == payload
+    assert encodings.read(address).payload.hex() == payload
     assert parsed.analysable is (chain in ("btc", "eth") and network == "mainnet")
     if network == "mainnet":
         assert parse_address(address, chain) == parsed
@@ -758,7 +758,7 @@ def test_shared_legacy_shapes_bitcoin_wins_and_the_chain_disambiguates() -> None
     assert parse_address(p2sh)[:2] == ("btc", p2sh)
     ltc = parse_address(p2sh, "ltc")
     assert (ltc.chain, ltc.address_type) == ("ltc", "p2sh")
-    assert ltc.address.startswith("M") and encodings.read(ltc.address)[0].payload == encodings.read(p2sh)[0].payload
+    assert ltc.address.startswith("M") and encodings.read(ltc.address).payload == encodings.read(p2sh).payload
     assert parse_address(ltc.address) == ltc  # the M... spelling is detected as Litecoin
     assert parse_address(p2sh, "bch").address == "bitcoincash:ppm2qsznhks23z7629mms6s4cwef74vcwvn0h829pq"
     # 0x... is Ethereum unless the caller says Ethereum Classic.

@@ -84,18 +84,14 @@ def parse_address(address: str, chain: str | None = None) -> ParsedAddress:
             "the address contains whitespace, control or non-ASCII characters, which no address format uses",
         )
     wanted = _chain_symbol(chain) if chain is not None else None
-    readings = encodings.read(text)
-    if wanted is None:
-        reading = readings[0]
-    else:
-        reading = next((r for r in readings if r.chain == wanted), None)
-        if reading is None:
-            best = readings[0]
+    reading = encodings.read(text, wanted)
+    if wanted is not None:
+        if reading.chain != wanted:
             raise AddressError(
                 AddressErrorCode.CHAIN_MISMATCH,
-                f"{best.address} is a {best.chain} address ({_describe(best)}), which chain {wanted} does not "
-                "accept; send the chain it belongs to, or no chain to have it detected",
-                chain=best.chain,
+                f"{reading.address} is a {reading.chain} address ({_describe(reading)}), which chain {wanted} "
+                "does not accept; send the chain it belongs to, or no chain to have it detected",
+                chain=reading.chain,
             )
         if reading.network != Network.MAINNET:
             raise AddressError(

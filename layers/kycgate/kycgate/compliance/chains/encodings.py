@@ -7,9 +7,9 @@ which chain a version byte or prefix belongs to, the segwit program rules of BIP
 EIP-55 capitalisation rule, Monero's block framing of base58 (below), and an error a developer can
 act on for each way an address can be wrong.
 
-``read`` returns every reading of an address, best first: a shape several chains share (a base58
-version 5 address is BTC P2SH, legacy LTC P2SH and legacy BCH P2SH) has one reading per chain, and
-the caller's ``chain`` picks among them (addresses.parse_address).
+``read`` returns the reading of an address on the chain asked for, if it has one, else its best
+reading: a shape several chains share (a base58 version 5 address is BTC P2SH, legacy LTC P2SH and
+legacy BCH P2SH) has a reading per chain, and only the one returned is normalised.
 """
 
 from __future__ import annotations
@@ -111,11 +111,14 @@ _SHORTEST = 14  # bc1sw50qgdz25j: a witness v16 address with a 2-byte program (B
 _PAYMENT_URI_SCHEMES = frozenset({"bitcoin", "ethereum", "litecoin", "monero", "dash", "zcash", "tron"})
 
 
-def read(text: str) -> tuple[Reading, ...]:
-    """Every reading of ``text`` (stripped, ASCII, no whitespace), best first; AddressError if none."""
+def read(text: str, chain: str | None = None) -> Reading:
+    """``text`` (stripped, ASCII, no whitespace) read on ``chain`` if it can be, else its best reading.
+
+    AddressError if it is no address of a supported chain.
+    """
     lowered = text.lower()
     if lowered.startswith("0x"):
-        return _read_hex(text)
+        return _read_hex(text, chain)
     if ":" in text:
         return _read_cashaddr(text, lowered)
     separator = lowered.rfind("1")
@@ -128,7 +131,7 @@ def read(text: str) -> tuple[Reading, ...]:
         if len(text) in _MONERO_LENGTHS:
             return _read_monero(text)
         if len(text) in _BASE58_LENGTHS:
-            return _read_base58check(text)
+            return _read_base58check(text, chain)
     if set(text) <= _HEX and len(text) in (40, 64):
         if len(text) == 64:
             raise _not_an_address_hex()
@@ -159,7 +162,7 @@ def decode_bech32(text: str, *, limit: int = _BECH32_LIMIT) -> tuple[str, list[i
         raise _bech32_refusal(str(exc)) from None
 
 
-def _read_segwit(text: str, hrp: str) -> tuple[Reading, ...]:
+def _read_segwit(text: str, hrp: str) -> Reading:
     chain, network = _SEGWIT_HRPS[hrp]
     _, data, constant = decode_bech32(text)
     if not data:
@@ -198,7 +201,7 @@ def _read_segwit(text: str, hrp: str) -> tuple[Reading, ...]:
         address_type = AddressType.P2TR
     else:
         address_type = AddressType.WITNESS_UNKNOWN
-    return (Reading(chain, network, address_type, text.lower(), program),)
+    return Reading(chain, network, address_type, text.lower(), program)
 
 
 def _bech32_refusal(reason: str) -> AddressError:
@@ -221,7 +224,7 @@ def _bech32_refusal(reason: str) -> AddressError:
     return AddressError(Code.UNKNOWN_SHAPE, f"not a bech32 string: {reason}")
 
 
-def _read_hex(text: str) -> tuple[Reading, ...]:
+def _read_hex(text: str, chain: str | None) -> Reading:
     digits = text[2:]
     if not text.startswith("0x"):
         raise AddressError(Code.UNKNOWN_SHAPE, "an Ethereum address starts with a lower-case 0x")
@@ -242,12 +245,8 @@ def _read_hex(text: str) -> tuple[Reading, ...]:
             "the address mixes upper and lower case but its EIP-55 checksum does not match: a character is "
             "wrong or its case was changed; send it exactly as the wallet shows it",
         )
-    # 0x addresses are the same on every EVM chain; ETH first, chain etc picks Ethereum Classic.
-    account = bytes.fromhex(lower)
-    return (
-        Reading("eth", MAINNET, ACCOUNT, checksummed, account),
-        Reading("etc", MAINNET, ACCOUNT, checksummed, account),
-    )
+    # 0x addresses are the same on every EVM chain: Ethereum unless the caller says Ethereum Classic.
+    return Reading("etc" if chain == "etc" else "eth", MAINNET, ACCOUNT, checksummed, bytes.fromhex(lower))
 
 
 def eip55(lower_hex: str) -> str:
@@ -264,7 +263,7 @@ def _not_an_address_hex() -> AddressError:
     )
 
 
-def _read_cashaddr(text: str, lowered: str) -> tuple[Reading, ...]:
+def _read_cashaddr(text: str, lowered: str) -> Reading:
     if ":" in lowered:
         prefix = lowered.partition(":")[0]
         if prefix in _PAYMENT_URI_SCHEMES:
@@ -306,10 +305,10 @@ def _read_cashaddr(text: str, lowered: str) -> tuple[Reading, ...]:
             Code.UNKNOWN_VERSION, f"a CashAddr type {kind} with a {len(digest)}-byte hash, not a P2PKH or P2SH address"
         )
     canonical = cashaddr_encode(prefix, kind, digest).decode("ascii")
-    return (Reading("bch", _CASHADDR_PREFIXES[prefix], address_type, canonical, digest),)
+    return Reading("bch", _CASHADDR_PREFIXES[prefix], address_type, canonical, digest)
 
 
-def _read_base58check(text: str) -> tuple[Reading, ...]:
+def _read_base58check(text: str, chain: str | None) -> Reading:
     try:
         payload = b58decode_check(text)
     except Base58Bech32ValueError as exc:
@@ -337,10 +336,8 @@ def _read_base58check(text: str) -> tuple[Reading, ...]:
     readings = _VERSIONS.get(version)
     if readings is None:
         raise AddressError(Code.UNKNOWN_VERSION, f"base58check version 0x{version.hex()} is no supported chain's")
-    return tuple(
-        Reading(chain, net, kind, _base58_canonical(text, chain, net, kind, digest), digest)
-        for chain, net, kind in readings
-    )
+    name, network, kind = next((r for r in readings if r[0] == chain), readings[0])
+    return Reading(name, network, kind, _base58_canonical(text, name, network, kind, digest), digest)
 
 
 def _base58_canonical(text: str, chain: str, network: Network, kind: AddressType, digest: bytes) -> str:
@@ -353,7 +350,7 @@ def _base58_canonical(text: str, chain: str, network: Network, kind: AddressType
     return text
 
 
-def _read_monero(text: str) -> tuple[Reading, ...]:
+def _read_monero(text: str) -> Reading:
     data = _monero_b58decode(text)
     kind = _MONERO.get(data[0])
     if kind is None:
@@ -366,7 +363,7 @@ def _read_monero(text: str) -> tuple[Reading, ...]:
         raise AddressError(
             Code.BAD_CHECKSUM, "the Monero checksum (Keccak-256) does not match: a character is wrong or swapped"
         )
-    return (Reading("xmr", network, address_type, text, data[1:-4]),)
+    return Reading("xmr", network, address_type, text, data[1:-4])
 
 
 # Monero's base58 (src/common/base58.cpp) encodes 8-byte blocks to 11 characters each, and a last
