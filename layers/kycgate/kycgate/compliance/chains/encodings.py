@@ -370,8 +370,8 @@ def _read_monero(text: str) -> Reading:
 # block of n bytes to _ENCODED_SIZES[n] characters, every block a big-endian number written in
 # base58 and left-padded with '1'. base58_bech32's decoder does each block's number; what is here is
 # the framing, which no small maintained Python package offers (monero-python's comes with
-# pycryptodomex, pynacl, requests and the ipaddress backport, which would shadow the standard
-# library's in Lambda; bip_utils with 28 MB and ~110 ms of imports).
+# pycryptodomex, pynacl, requests and the ipaddress backport, a second copy of a standard-library
+# module; bip_utils with 28 MB and ~110 ms of imports).
 _BLOCK_CHARS = 11
 _ENCODED_SIZES = (0, 2, 3, 5, 6, 7, 9, 10, 11)
 
