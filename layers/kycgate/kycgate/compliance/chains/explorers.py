@@ -118,5 +118,4 @@ def txlist(parsed: ParsedAddress, settings: Settings | None = None) -> list[Chai
 
 def whole_units(base_units: int, decimals: int) -> str:
     """``150000`` satoshi, 8 decimals -> ``"0.0015"``: exact, no exponent, no trailing zeros."""
-    text = format(Decimal(base_units).scaleb(-decimals).normalize(), "f")
-    return text
+    return format(Decimal(base_units).scaleb(-decimals).normalize(), "f")
