@@ -9,8 +9,9 @@ import os
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Self
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 _PREFIX = "KYCGATE_"
 # Settings read from more than the prefixed name, first match wins.
@@ -47,6 +48,31 @@ class Settings(BaseModel):
     webhook_sweep_grace_seconds: int = Field(default=60, ge=1)
     # After a rotation the previous secret keeps signing (beside the new one) for this long.
     webhook_secret_overlap_seconds: int = Field(default=86400, ge=0)
+
+    # Chain data for KYA's txlist (compliance/chains/explorers.py). Empty means no explorer for that
+    # chain: txlist is []. Operator settings, not tenant input, so not put through the callback SSRF
+    # guard (a self-hosted Esplora inside the VPC is the private way to run one); https is required
+    # except on loopback, so that an API key never crosses a network in clear.
+    btc_explorer_url: str = ""  # an Esplora API base, e.g. https://blockstream.info/api
+    eth_explorer_url: str = ""  # an Etherscan-style API, e.g. https://api.etherscan.io/v2/api
+    eth_explorer_api_key: SecretStr = SecretStr("")
+    eth_explorer_chain_id: int = Field(default=1, ge=1)
+    # Per HTTP attempt; a call makes at most 3 attempts (explorers.py says the whole bound).
+    explorer_timeout_seconds: float = Field(default=5.0, gt=0, le=25)
+    explorer_max_transactions: int = Field(default=50, ge=1, le=500)
+
+    @field_validator("btc_explorer_url", "eth_explorer_url")
+    @classmethod
+    def _check_explorer_url(cls, value: str) -> str:
+        if not value:
+            return value
+        parts = urlsplit(value)
+        loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+            raise ValueError("an explorer URL must use https (http only on 127.0.0.1/localhost)")
+        if not parts.hostname or parts.username or parts.password or parts.query or parts.fragment:
+            raise ValueError("an explorer URL is a scheme, host and path, without credentials, query or fragment")
+        return value.rstrip("/")
 
     @field_validator("webhook_retry_schedule", mode="before")
     @classmethod

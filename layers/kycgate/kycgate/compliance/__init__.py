@@ -1,0 +1,1 @@
+"""Compliance (seed 001): KYA crypto-address risk, DD screening tasks, IDV tasks."""
