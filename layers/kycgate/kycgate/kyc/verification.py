@@ -15,7 +15,6 @@ from kycgate.core import clock, ids
 from kycgate.core.errors import Conflict, Unprocessable, field_error
 from kycgate.core.logs import logger
 from kycgate.core.metrics import MetricUnit, metrics
-from kycgate.core.settings import get_settings
 from kycgate.kyc import reference, service, store
 from kycgate.kyc.schemas import (
     KYC_DECLINED_DESCRIPTIONS,
@@ -27,6 +26,7 @@ from kycgate.kyc.schemas import (
 from kycgate.kyc.vocabulary import KycStatus
 from kycgate.preferences.schemas import PreferenceSettings
 from kycgate.preferences.service import preferences_from
+from kycgate.webhooks.callback_urls import checked_url
 
 if TYPE_CHECKING:  # faces and Pillow load only when images are decoded and compared
     from kycgate.core.images import ImageProof
@@ -48,7 +48,7 @@ def verify_documents(tenant_id: str, request: DocumentVerificationRequest) -> Do
     images are purged again.
     """
     images = _decode_proofs(request)
-    callback_url = _checked_callback_url(request.callback_url)
+    callback_url = checked_url("callback_url", request.callback_url)
     stored_preferences, customer = reference.preferences_and_customer(tenant_id, request.customer_id)
     if customer is None:
         raise reference.unknown_customer(request.customer_id)
@@ -201,22 +201,6 @@ def _decode_proofs(request: DocumentVerificationRequest) -> dict[ProofType, Imag
             "; ".join(p.detail for p in problems), errors=[e for p in problems for e in (p.errors or [])]
         )
     return images
-
-
-def _checked_callback_url(url: str | None) -> str | None:
-    if url is None:
-        return None
-    from kycgate.webhooks.ssrf import CallbackUrlRefused, check_callback_url
-
-    try:
-        check_callback_url(url, allow_loopback=get_settings().allow_loopback_callbacks)
-    except CallbackUrlRefused as exc:
-        raise Unprocessable(
-            f"callback_url refused ({exc.reason}): {exc.message}",
-            errors=[field_error(["body", "callback_url"], exc.message, exc.reason)],
-            extra={"reason": exc.reason},
-        ) from exc
-    return url
 
 
 def _check_against_preferences(

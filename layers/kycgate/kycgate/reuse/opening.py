@@ -11,10 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from kycgate.core import clock, ids
-from kycgate.core.errors import Conflict, ServiceUnavailable, Unprocessable, field_error
+from kycgate.core.errors import Conflict, ServiceUnavailable
 from kycgate.core.logs import logger
 from kycgate.core.metrics import MetricUnit, metrics
-from kycgate.core.settings import get_settings
 from kycgate.kyc import reference
 from kycgate.preferences.schemas import ReuseKycReactions
 from kycgate.preferences.service import preferences_from
@@ -23,7 +22,7 @@ from kycgate.reuse.capture import submit_link
 from kycgate.reuse.schemas import CreateReuseKycSessionRequest, CreateReuseKycSessionResponse, KycHandoffSession
 from kycgate.reuse.service import PENDING
 from kycgate.reuse.triggers import FEATURE_DISABLED, NO_PRIOR_KYC, REQUIRED, Decision, EventFacts, evaluate_event
-from kycgate.webhooks.ssrf import CallbackUrlRefused, check_callback_url
+from kycgate.webhooks.callback_urls import checked_url
 
 TOKEN_TTL_SECONDS = 10 * 60
 HANDOFF_TTL_SECONDS = 15 * 60
@@ -38,7 +37,7 @@ def create_session(tenant_id: str, request: CreateReuseKycSessionRequest) -> Cre
     required: 2 at most.
     """
     for field in ("redirect_url", "callback_url"):
-        _check_url(field, getattr(request, field))
+        checked_url(field, getattr(request, field))
     stored_preferences, customer = reference.preferences_and_customer(tenant_id, request.customer_id)
     preferences = preferences_from(tenant_id, stored_preferences)
     reactions = preferences.reuse_kyc_reactions
@@ -146,16 +145,3 @@ def _open_session(
     metrics.add_metric(name="ReuseKycSessionsRequired", unit=MetricUnit.Count, value=1)
     logger.info("reuse kyc session opened", extra={"tenant_id": tenant_id, "session_id": session["session_id"]})
     return session
-
-
-def _check_url(field: str, url: str | None) -> None:
-    if url is None:
-        return
-    try:
-        check_callback_url(url, allow_loopback=get_settings().allow_loopback_callbacks)
-    except CallbackUrlRefused as refused:
-        message = refused.message.replace("callback URL", field, 1)
-        raise Unprocessable(
-            f"{field} refused ({refused.reason}): {message}",
-            errors=[field_error(["body", field], message, refused.reason)],
-        ) from None
