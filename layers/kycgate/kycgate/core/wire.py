@@ -5,7 +5,13 @@ evaluate every field's annotation from its string when the class is created, a t
 module's import time (tests/unit/test_function_imports.py keeps it so).
 """
 
-from pydantic import BaseModel, ConfigDict
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any, Self
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from kycgate.core import clock
 
 
 class WireModel(BaseModel):
@@ -22,3 +28,54 @@ class StrictWireModel(WireModel):
     """A request shape that refuses unknown fields: a misspelt `amount` must not silently turn a control off."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+def _iso_8601_only(value: Any) -> Any:
+    # pydantic also reads numbers as Unix timestamps, so ?created_to=-165075 would silently mean 1969.
+    if isinstance(value, str):
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("must be an ISO 8601 date or date-time, e.g. 2026-11-21T10:00:00Z") from None
+    elif not isinstance(value, datetime):
+        raise ValueError("must be an ISO 8601 date or date-time, e.g. 2026-11-21T10:00:00Z")
+    return value
+
+
+IsoDatetime = Annotated[datetime, BeforeValidator(_iso_8601_only)]
+
+# Control characters (NUL, newlines, escapes) and bidi overrides/isolates have no place in a name or
+# address: they corrupt logs, CSV exports and the reviewer's screen (RTL spoofing). Zero-width joiners
+# and marks stay legal: real names in several scripts need them.
+_FORBIDDEN_IN_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _printable(value: str) -> str:
+    if _FORBIDDEN_IN_TEXT.search(value):
+        raise ValueError("must not contain control characters or bidirectional override characters")
+    return value
+
+
+Printable = AfterValidator(_printable)
+
+
+def as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def iso_or_none(moment: datetime | None) -> str | None:
+    """The stored ISO form of a filter's bound (UTC when it has no offset)."""
+    return clock.iso(as_utc(moment).timestamp()) if moment is not None else None
+
+
+class CreatedRange(WireModel):
+    """A list filter's creation-time range, both ends inclusive (a base for a context's filters)."""
+
+    created_from: IsoDatetime | None = Field(None, description="inclusive; ISO 8601, UTC when no offset")
+    created_to: IsoDatetime | None = Field(None, description="inclusive; ISO 8601, UTC when no offset")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.created_from and self.created_to and as_utc(self.created_from) > as_utc(self.created_to):
+            raise ValueError("created_from must not be after created_to")
+        return self

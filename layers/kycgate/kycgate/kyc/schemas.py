@@ -3,11 +3,10 @@
 import re
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import (
     AfterValidator,
-    BeforeValidator,
     EmailStr,
     Field,
     StringConstraints,
@@ -17,41 +16,13 @@ from pydantic import (
 
 from kycgate.core import clock
 from kycgate.core.pagination import KycPagination
-from kycgate.core.wire import StrictWireModel, WireModel
+from kycgate.core.wire import CreatedRange, Printable, StrictWireModel, WireModel
 from kycgate.kyc.vocabulary import CustomerId, KycStatus, SupportedDocumentType
-
-
-def _iso_8601_only(value: Any) -> Any:
-    # pydantic also reads numbers as Unix timestamps, so ?created_to=-165075 would silently mean 1969.
-    if isinstance(value, str):
-        try:
-            datetime.fromisoformat(value)
-        except ValueError:
-            raise ValueError("must be an ISO 8601 date or date-time, e.g. 2026-11-21T10:00:00Z") from None
-    elif not isinstance(value, datetime):
-        raise ValueError("must be an ISO 8601 date or date-time, e.g. 2026-11-21T10:00:00Z")
-    return value
-
-
-_IsoDatetime = Annotated[datetime, BeforeValidator(_iso_8601_only)]
 
 # ---------------------------------------------------------------- customers
 
-# Control characters (NUL, newlines, escapes) and bidi overrides/isolates have no place in a name or
-# address: they corrupt logs, CSV exports and the reviewer's screen (RTL spoofing). Zero-width joiners
-# and marks stay legal: real names in several scripts need them.
-_FORBIDDEN_IN_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
-
-def _printable(value: str) -> str:
-    if _FORBIDDEN_IN_TEXT.search(value):
-        raise ValueError("must not contain control characters or bidirectional override characters")
-    return value
-
-
-_Text = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_printable)
-]
+_Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Printable]
 _EARLIEST_BIRTHDAY = date(1900, 1, 1)
 
 
@@ -252,18 +223,10 @@ class DocumentVerificationResponse(KycRequest):
     """The KYC request the verification created, with its decision."""
 
 
-class KycRequestFilters(WireModel):
+class KycRequestFilters(CreatedRange):
     status: KycStatus | None = None
     customer_id: Annotated[str, StringConstraints(max_length=128)] | None = None
     document_type: SupportedDocumentType | None = None
-    created_from: _IsoDatetime | None = Field(None, description="inclusive; ISO 8601, UTC when no offset")
-    created_to: _IsoDatetime | None = Field(None, description="inclusive; ISO 8601, UTC when no offset")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        if self.created_from and self.created_to and as_utc(self.created_from) > as_utc(self.created_to):
-            raise ValueError("created_from must not be after created_to")
-        return self
 
 
 class KycRequestListResponse(WireModel):
@@ -290,7 +253,3 @@ class CheckKycStatusResponse(WireModel):
     is_verified: bool
     has_reference_face: bool
     updated_at: str
-
-
-def as_utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

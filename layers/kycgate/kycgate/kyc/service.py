@@ -6,7 +6,6 @@ Document verification, the one route that reads preferences and compares faces, 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from kycgate.core import clock
@@ -14,6 +13,7 @@ from kycgate.core.errors import Conflict, NotFound
 from kycgate.core.logs import logger
 from kycgate.core.pagination import paginate
 from kycgate.core.settings import get_settings
+from kycgate.core.wire import iso_or_none
 from kycgate.kyc import reference, store
 from kycgate.kyc.schemas import (
     KYC_DECLINED_DESCRIPTIONS,
@@ -28,7 +28,6 @@ from kycgate.kyc.schemas import (
     ProofDownloadURL,
     ProofType,
     UpdateKycStatusRequest,
-    as_utc,
 )
 from kycgate.kyc.vocabulary import KycStatus
 from kycgate.webhooks import outbox
@@ -87,8 +86,8 @@ def get_kyc_request(tenant_id: str, kyc_id: str) -> KycRequest:
 def list_kyc_requests(tenant_id: str, filters: KycRequestFilters, page: int, page_size: int) -> KycRequestListResponse:
     items = store.list_kyc_requests(
         tenant_id,
-        created_from=_iso(filters.created_from),
-        created_to=_iso(filters.created_to),
+        created_from=iso_or_none(filters.created_from),
+        created_to=iso_or_none(filters.created_to),
         status=filters.status.value if filters.status else None,
         customer_id=filters.customer_id,
         document_type=filters.document_type.value if filters.document_type else None,
@@ -200,7 +199,3 @@ def request_callbacks(tenant_id: str, request: KycRequest, url: str | None) -> l
             tenant_id, event="kyc_request", reference=request.kyc_id, url=url, payload=request.model_dump(mode="json")
         )
     ]
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return clock.iso(as_utc(moment).timestamp()) if moment is not None else None
