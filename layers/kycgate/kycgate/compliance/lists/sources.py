@@ -93,12 +93,17 @@ def fetch(url: str, timeout: float) -> RawFile:
     http = urllib3.PoolManager(
         headers={"User-Agent": _USER_AGENT},
         timeout=urllib3.Timeout(connect=min(10.0, timeout), read=timeout),
-        retries=urllib3.Retry(total=2, redirect=5, backoff_factor=1.0, status_forcelist=(502, 503, 504)),
+        # A host that cannot be reached fails at once (an offline `kycgate serve` starts without
+        # waiting); a busy server answering 502-504 gets two more tries.
+        retries=urllib3.Retry(
+            total=3, connect=0, read=1, status=2, redirect=5, backoff_factor=1.0, status_forcelist=(502, 503, 504)
+        ),
     )
     try:
         response = http.request("GET", url, preload_content=False)
     except urllib3.exceptions.HTTPError as exc:
-        raise ListFileError(url, f"cannot be fetched: {exc}") from exc
+        reason = getattr(exc, "reason", None) or exc
+        raise ListFileError(url, f"cannot be fetched ({str(reason).split('): ')[-1][:200]})") from exc
     try:
         if response.status != 200:
             raise ListFileError(url, f"answered HTTP {response.status}")

@@ -317,10 +317,11 @@ def _birth_date_evidence(query: tuple[str, str, bool], listed: list[list[str]]) 
     if not listed:
         return {**base, "verdict": "unknown", "effect": 0.0}
     q_start, q_end, full = query
-    for start, end, _text in listed:
-        if start <= q_start and q_end <= end:
-            exact = full and start == end
-            return {**base, "verdict": "match", "effect": BIRTH_DATE_EXACT if exact else BIRTH_DATE_YEAR}
+    overlapping = [(start, end) for start, end, _text in listed if start <= q_end and q_start <= end]
+    if overlapping:
+        # The same day on both sides, or (a year, a month, "circa") a range the other falls in.
+        exact = full and any(start == end == q_start for start, end in overlapping)
+        return {**base, "verdict": "match", "effect": BIRTH_DATE_EXACT if exact else BIRTH_DATE_YEAR}
     gap = min(max(0, int(start[:4]) - int(q_end[:4]), int(q_start[:4]) - int(end[:4])) for start, end, _t in listed)
     if gap <= 1:
         return {**base, "verdict": "near", "effect": BIRTH_DATE_NEAR}
