@@ -195,6 +195,7 @@ def test_serve_without_readable_lists_says_so_in_one_line(lists_bucket: str, mon
     get_settings.cache_clear()
     line = import_lists_at_start()
     assert "\n" not in line
-    assert "none of the 2 in KYCGATE_LISTS could be read" in line and "no list loaded" in line
+    assert "none of the 2 in KYCGATE_LISTS could be read; first: /nonexistent/a.xml: no such file" in line
+    assert "no list loaded" in line
     with pytest.raises(lists.NoListLoaded):
         lists.get_index()

@@ -59,6 +59,8 @@ def _deliveries_replay(args: argparse.Namespace) -> int:
 def _lists_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from botocore.exceptions import BotoCoreError, ClientError
+
     from kycgate.compliance.lists.importer import import_lists
     from kycgate.compliance.lists.model import ListFileError
 
@@ -71,6 +73,9 @@ def _lists_import(args: argparse.Namespace) -> int:
         )
     except ListFileError as exc:
         print(f"error: {exc} (nothing was published; the live index is unchanged)", file=sys.stderr)
+        return 2
+    except (BotoCoreError, ClientError) as exc:
+        print(f"error: the lists bucket cannot be used ({exc}); the live index is unchanged", file=sys.stderr)
         return 2
     print(json.dumps(result.summary()))
     return 0

@@ -187,17 +187,18 @@ def import_lists_at_start() -> str:
     """Import the lists named by KYCGATE_LISTS (paths or URLs; the official URLs by default) into the
     local lists bucket, as refresh_lists does in AWS. One line says what was loaded; when nothing
     could be read the stack starts without lists and screening answers "no list loaded"."""
-    from kycgate.compliance.lists.importer import import_lists
-    from kycgate.compliance.lists.model import ListFileError
+    from kycgate.compliance.lists.importer import NothingReadable, import_lists
     from kycgate.core.settings import get_settings
 
     given = get_settings().lists
     try:
         result = import_lists(given, skip_unreadable=True, force=True)
-    except ListFileError as exc:
+    except NothingReadable as exc:
+        first = exc.problems[0] if exc.problems else None
+        why = f"; first: {first.origin}: {first.problem[:120]}" if first else ""
         return (
-            f"  lists        none of the {len(given)} in KYCGATE_LISTS could be read ({exc.problem[:160]}); "
-            "starting without lists: screening answers 'no list loaded'"
+            f"  lists        none of the {len(given)} in KYCGATE_LISTS could be read{why}. "
+            "Starting without lists: screening answers 'no list loaded'"
         )
     loaded = ", ".join(
         f"{s['source']} ({s['counts']['entries'] or s['counts']['addresses']})" for s in result.manifest["sources"]

@@ -27,6 +27,16 @@ class ImportRefused(ListFileError):
     """The lists read well but publishing them would lose entries (see the module doc)."""
 
 
+class NothingReadable(ListFileError):
+    """No source given could be read (``problems`` says why, one per source)."""
+
+    def __init__(self, problems: Sequence[SourceProblem]) -> None:
+        super().__init__(
+            "lists import", "no list could be read: " + "; ".join(f"{p.origin}: {p.problem}" for p in problems)
+        )
+        self.problems = tuple(problems)
+
+
 class ImportResult(NamedTuple):
     status: str  # published | unchanged | written (to a file)
     version: str
@@ -113,9 +123,7 @@ def import_lists(
         arguments, settings.lists_fetch_timeout_seconds, skip_unreadable=skip_unreadable
     )
     if not parsed:
-        raise ListFileError(
-            "lists import", "no list could be read: " + "; ".join(f"{p.origin}: {p.problem}" for p in problems)
-        )
+        raise NothingReadable(problems)
     doc, data = compile_index(parsed)
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
