@@ -189,3 +189,12 @@ def test_index_round_trip_and_refusals(index) -> None:
         decode(encode({"format": "other"}))
     with pytest.raises(IndexFormatError, match="format 99"):
         decode(encode({**doc, "format_version": 99}))
+
+
+def test_an_absurdly_long_name_is_cut_not_slow(index) -> None:
+    import time
+
+    started = time.perf_counter()
+    hits = screen_person(index, "Ayman al-Zawahiri " + "x" * 100_000)
+    assert time.perf_counter() - started < 0.5
+    assert all(h.score < 1 for h in hits)

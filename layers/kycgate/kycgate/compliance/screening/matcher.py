@@ -1,11 +1,12 @@
 """Name screening: candidates from token keys, a score per listed name, evidence, and hits that say why.
 
 For each query token, the similar vocabulary tokens are found by key, never by a scan: the token
-itself, its metaphone key, and its one-deletion keys (which reach every listed token one edit away).
-Each similar token is scored (rapidfuzz Indel similarity, raised to PHONETIC_SIMILARITY when the
-metaphone keys agree) and kept from TOKEN_MIN. Names holding those tokens, in the query's group
-only (persons for a person, entities for a company), are ranked by the weight they share with the
-query and the best MAX_CANDIDATES are scored:
+itself, its metaphone key, its one-deletion keys (which reach every listed token one edit away) and
+its two halves when the list writes it as two words. Each similar token is scored (rapidfuzz Indel
+similarity, raised to PHONETIC_SIMILARITY when the metaphone keys agree and the lengths are close)
+and kept from TOKEN_MIN. Names holding those tokens, in the query's group only (persons for a
+person, entities for a company), are ranked by the best score they could reach from what they
+share, and the best MAX_CANDIDATES from CANDIDATE_FLOOR are scored:
 
     alignment = M / (Mw + QUERY_EXTRA_PENALTY * Uq + LIST_EXTRA_PENALTY * Uc)
 
@@ -46,6 +47,8 @@ CANDIDATE_FLOOR = 0.5
 # when the query has a rarer token; it still counts in the score.
 COMMON_TOKEN_NAMES = 1500
 MAX_QUERY_TOKENS = 16
+# No listed name is longer; a longer query is cut here before it is normalised.
+MAX_NAME_CHARS = 400
 # Hits below this are not returned at all; between it and the match threshold they are possible
 # matches (risk.py: low-medium and medium risk).
 MIN_SCORE = 0.7
@@ -274,7 +277,7 @@ def _best_names(
 ) -> tuple[dict[int, _Scored], list[tuple[str, ...]]]:
     """The best-scoring name of each candidate entry, over the query's forms."""
     _rapidfuzz()
-    forms = normalize.name_forms(name, kind, index.legal_forms, index.legal_form_typos)
+    forms = normalize.name_forms(name[:MAX_NAME_CHARS], kind, index.legal_forms, index.legal_form_typos)
     best: dict[int, _Scored] = {}
     for form in forms:
         query = _query_tokens(index, form)
