@@ -6,8 +6,10 @@ import gc
 import importlib.util
 import json
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import wraps
 from pathlib import Path
 from typing import Any
 
@@ -153,3 +155,30 @@ def lambda_runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def assert_collector_resumed() -> None:
     assert gc.isenabled(), "the handler left Python's cyclic collector paused after its first invocation"
     assert gc.get_freeze_count() > 0, "the handler resumed the collector without freezing what init built"
+
+
+@contextmanager
+def atomic_moto() -> Iterator[None]:
+    """Give in-process moto DynamoDB's per-request atomicity.
+
+    Real DynamoDB evaluates a condition and applies the write as one step, and a transaction's
+    writes appear all at once. moto's backend has no lock: a thread can run between its condition
+    check and its write, and a failed transaction restores whole-table snapshots, undoing other
+    threads' writes. Serialising the backend's operations restores what the concurrency tests rely on.
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+
+    def serialised(method: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(method)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return method(*args, **kwargs)
+
+        return run
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("get_item", "put_item", "update_item", "delete_item", "transact_write_items", "query", "scan"):
+            patch.setattr(DynamoDBBackend, name, serialised(getattr(DynamoDBBackend, name)))
+        yield

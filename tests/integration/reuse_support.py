@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from functools import wraps
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
@@ -89,33 +86,6 @@ def status(client: Any, tenant: Any, reference: str) -> Any:
 
 def s3_calls() -> AbstractContextManager[list[str]]:
     return aws_calls("s3")
-
-
-@contextmanager
-def atomic_moto() -> Iterator[None]:
-    """Give in-process moto DynamoDB's per-request atomicity.
-
-    Real DynamoDB evaluates a condition and applies the write as one step, and a transaction's
-    writes appear all at once. moto's backend has no lock: a thread can run between its condition
-    check and its write, and a failed transaction restores whole-table snapshots, undoing other
-    threads' writes. Serialising the backend's operations restores what the concurrency tests rely on.
-    """
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.RLock()
-
-    def serialised(method: Callable[..., Any]) -> Callable[..., Any]:
-        @wraps(method)
-        def run(*args: Any, **kwargs: Any) -> Any:
-            with lock:
-                return method(*args, **kwargs)
-
-        return run
-
-    with pytest.MonkeyPatch.context() as patch:
-        for name in ("get_item", "put_item", "update_item", "delete_item", "transact_write_items", "query", "scan"):
-            patch.setattr(DynamoDBBackend, name, serialised(getattr(DynamoDBBackend, name)))
-        yield
 
 
 # ---------------------------------------------------------------- events/ samples (tests/integration/test_functions.py)

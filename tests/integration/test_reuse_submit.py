@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from kycgate.core import clock
+from tests.conftest import atomic_moto
 from tests.integration.kyc_support import KYC, dynamodb_calls, records_with_sk, review_band
 from tests.integration.reuse_support import (
     ANDROID,
@@ -19,7 +20,6 @@ from tests.integration.reuse_support import (
     PUBLIC_HOOK,
     REUSE,
     WINDOWS,
-    atomic_moto,
     enable,
     kyc_customer,
     open_session,

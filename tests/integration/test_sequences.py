@@ -10,6 +10,7 @@ import pytest
 from kycgate.core import sequences
 from kycgate.core.dynamo import ddb, from_item, key, records_table, to_item
 from kycgate.core.tenants import tenant_pk
+from tests.conftest import atomic_moto
 
 
 def _put(tenant_id: str, new_id: int, *, condition: str = "attribute_not_exists(PK)") -> dict[str, Any]:
@@ -34,7 +35,7 @@ def test_twenty_concurrent_creates_get_twenty_ids_without_gaps(aws: Any) -> None
     def create(_: int) -> int:
         return sequences.create_with_next_id("ten_a", "task", lambda n: [_put("ten_a", n)])
 
-    with ThreadPoolExecutor(max_workers=20) as pool:
+    with atomic_moto(), ThreadPoolExecutor(max_workers=20) as pool:
         ids = list(pool.map(create, range(20)))
     assert sorted(ids) == list(range(1, 21))
     assert all(_task("ten_a", n) is not None for n in range(1, 21))

@@ -61,3 +61,18 @@ def test_bad_values_fail_loudly(variable: str, value: str, message: str) -> None
 
 def test_blank_schedule_means_the_default() -> None:
     assert Settings.from_environment({"KYCGATE_WEBHOOK_RETRY_SCHEDULE": " "}).webhook_retry_schedule is None
+
+
+def test_lists_settings() -> None:
+    from kycgate.core.settings import OFFICIAL_LIST_URLS
+
+    defaults = Settings.from_environment({})
+    assert defaults.lists == OFFICIAL_LIST_URLS and defaults.lists_bucket == "kycgate-lists"
+    assert defaults.lists_index_path == "" and defaults.lists_max_shrink == 0.1
+    given = Settings.from_environment(
+        {"KYCGATE_LISTS": " ../data/ofac , https://example.org/consolidated.xml,", "KYCGATE_LISTS_BUCKET": "b"}
+    )
+    assert given.lists == ("../data/ofac", "https://example.org/consolidated.xml")
+    assert given.lists_bucket == "b"
+    with pytest.raises(ValidationError, match="less than or equal to 1"):
+        Settings.from_environment({"KYCGATE_LISTS_MAX_SHRINK": "1.5"})

@@ -1,4 +1,4 @@
-"""`kycgate` command: local server, tenants and keys (admin actions are CLI-only, never HTTP)."""
+"""`kycgate` command: local server, tenants and keys, list imports (admin actions are CLI-only, never HTTP)."""
 
 from __future__ import annotations
 
@@ -86,6 +86,42 @@ def _deliveries_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lists_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from kycgate.compliance.lists.importer import import_lists
+    from kycgate.compliance.lists.model import ListFileError
+
+    try:
+        result = import_lists(
+            args.sources,
+            output=Path(args.output) if args.output else None,
+            allow_shrink=args.allow_shrink,
+            force=args.force,
+        )
+    except ListFileError as exc:
+        print(f"error: {exc} (nothing was published; the live index is unchanged)", file=sys.stderr)
+        return 2
+    except (BotoCoreError, ClientError) as exc:
+        print(f"error: the lists bucket cannot be used ({exc}); the live index is unchanged", file=sys.stderr)
+        return 2
+    print(json.dumps(result.summary()))
+    return 0
+
+
+def _lists_status(_args: argparse.Namespace) -> int:
+    from kycgate.compliance.lists import store
+
+    pointer = store.read_pointer()
+    if pointer is None:
+        print(json.dumps({"status": "empty", "detail": "nothing has been imported"}))
+        return 1
+    print(json.dumps({"status": "live", "pointer": pointer, "manifest": store.read_manifest(pointer)}))
+    return 0
+
+
 def _openapi(_args: argparse.Namespace) -> int:
     from kycgate.app import create_app
 
@@ -129,6 +165,23 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--failed", action="store_true", required=True, help="replay every failed delivery")
     replay.add_argument("--tenant", help="only this tenant's deliveries")
     replay.set_defaults(run=_deliveries_replay)
+
+    lists = sub.add_parser("lists", help="screening lists").add_subparsers(dest="action", required=True)
+    lists_import = lists.add_parser(
+        "import",
+        help="compile the lists into one index and publish it to the lists bucket",
+        description="Paths (files or folders) and URLs: sdn.csv + alt.csv + add.csv (OFAC SDN, together), "
+        "the UN consolidated .xml, .json address lists. A bad or truncated file publishes nothing.",
+    )
+    lists_import.add_argument("sources", nargs="+", metavar="PATH|URL")
+    lists_import.add_argument("--output", metavar="FILE", help="write the index to FILE instead of the bucket")
+    lists_import.add_argument(
+        "--allow-shrink", action="store_true", help="publish even if a source lost entries or is missing"
+    )
+    lists_import.add_argument("--force", action="store_true", help="publish even if no file changed")
+    lists_import.set_defaults(run=_lists_import)
+    lists_status = lists.add_parser("status", help="print the live index's pointer and manifest")
+    lists_status.set_defaults(run=_lists_status)
 
     openapi = sub.add_parser("openapi", help="print the OpenAPI document")
     openapi.set_defaults(run=_openapi)

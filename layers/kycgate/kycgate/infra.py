@@ -61,6 +61,7 @@ class Provisioned:
             "KYCGATE_RECORDS_TABLE": self.tables["RecordsTable"],
             "KYCGATE_SESSIONS_TABLE": self.tables["SessionsTable"],
             "KYCGATE_PROOFS_BUCKET": self.buckets["ProofsBucket"],
+            "KYCGATE_LISTS_BUCKET": self.buckets["ListsBucket"],
             "KYCGATE_CALLBACK_QUEUE_URL": self.queues["CallbackQueue"],
             "KYCGATE_CALLBACK_DLQ_URL": self.queues.get("CallbackDLQ", ""),
         }

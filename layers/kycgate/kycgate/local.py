@@ -183,6 +183,30 @@ def background_loops() -> list[Callable[[threading.Event], None]]:
     return [webhook_worker_loop, outbox_sweeper_loop]
 
 
+def import_lists_at_start() -> str:
+    """Import the lists named by KYCGATE_LISTS (paths or URLs; the official URLs by default) into the
+    local lists bucket, as refresh_lists does in AWS. One line says what was loaded; when nothing
+    could be read the stack starts without lists and screening answers "no list loaded"."""
+    from kycgate.compliance.lists.importer import NothingReadable, import_lists
+    from kycgate.core.settings import get_settings
+
+    given = get_settings().lists
+    try:
+        result = import_lists(given, skip_unreadable=True, force=True)
+    except NothingReadable as exc:
+        first = exc.problems[0] if exc.problems else None
+        why = f"; first: {first.origin}: {first.problem[:120]}" if first else ""
+        return (
+            f"  lists        none of the {len(given)} in KYCGATE_LISTS could be read{why}. "
+            "Starting without lists: screening answers 'no list loaded'"
+        )
+    loaded = ", ".join(
+        f"{s['source']} ({s['counts']['entries'] or s['counts']['addresses']})" for s in result.manifest["sources"]
+    )
+    skipped = f"; skipped {len(result.problems)} unreadable: {result.problems[0].origin}" if result.problems else ""
+    return f"  lists        {loaded}, index {result.version}{skipped}"
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     import uvicorn
 
@@ -190,6 +214,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
     endpoint = start_moto()
     prepare_environment(host, port)
+    lists_line = import_lists_at_start()
     tenant = create_tenant("Demo tenant")
     issued = create_key(tenant.tenant_id)
     stop = threading.Event()
@@ -204,6 +229,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
                 "kycgate local stack",
                 f"  API          http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)",
                 f"  AWS (moto)   {endpoint}  - state is IN MEMORY and is lost when this process stops",
+                lists_line,
                 f"  demo tenant  {tenant.tenant_id}",
                 f"  demo API key {issued.api_key}",
                 f"  try: curl -H 'Authorization: Bearer {issued.api_key}' http://{host}:{port}/api/v1/kyc/preferences",

@@ -1,1 +1,1 @@
-"""Compliance (seed 001): KYA crypto-address risk, DD screening tasks, IDV tasks."""
+"""Compliance (seed 001): sanctions lists, the screening engine, crypto addresses; DD tasks, KYA and IDV."""

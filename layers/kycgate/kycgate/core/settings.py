@@ -22,6 +22,16 @@ _ENVIRONMENT_NAMES = {
 }
 
 
+# The sanctions lists' official publications (the SDN legacy CSV trio and the UN consolidated
+# XML): what `refresh_lists` fetches in AWS and `kycgate serve` imports when KYCGATE_LISTS is unset.
+OFFICIAL_LIST_URLS = (
+    "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN.CSV",
+    "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/ALT.CSV",
+    "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/ADD.CSV",
+    "https://scsanctions.un.org/resources/xml/en/consolidated.xml",
+)
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -61,6 +71,19 @@ class Settings(BaseModel):
     explorer_timeout_seconds: float = Field(default=5.0, gt=0, le=25)
     explorer_max_transactions: int = Field(default=50, ge=1, le=500)
 
+    # Screening lists. The compiled index lives in this bucket (versioned keys + a "current"
+    # pointer); `lists_index_path` loads an index file instead (local use, benchmarks).
+    lists_bucket: str = "kycgate-lists"
+    lists_index_path: str = ""
+    # Paths or URLs to import (comma-separated): refresh_lists in AWS, `kycgate serve` at start.
+    lists: tuple[str, ...] = OFFICIAL_LIST_URLS
+    # An import whose entries fall by more than this share against the live index is refused
+    # (a truncated file); `kycgate lists import --allow-shrink` overrides.
+    lists_max_shrink: float = Field(default=0.1, ge=0, le=1)
+    lists_fetch_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
+    # How often a warm container looks at the "current" pointer for a newer index.
+    lists_recheck_seconds: int = Field(default=300, ge=0)
+
     @field_validator("btc_explorer_url", "eth_explorer_url")
     @classmethod
     def _check_explorer_url(cls, value: str) -> str:
@@ -88,6 +111,13 @@ class Settings(BaseModel):
         if not 1 <= len(steps) <= 15 or not all(1 <= step <= 86400 for step in steps):
             raise ValueError("webhook retry schedule needs 1 to 15 steps, each 1 to 86400 seconds")
         return steps
+
+    @field_validator("lists", mode="before")
+    @classmethod
+    def _parse_lists(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        return tuple(part.strip() for part in value.split(",") if part.strip())
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Self:

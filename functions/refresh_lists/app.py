@@ -1,0 +1,3 @@
+from kycgate.compliance.lists.refresh import handler
+
+__all__ = ["handler"]
