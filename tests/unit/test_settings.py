@@ -61,3 +61,13 @@ def test_bad_values_fail_loudly(variable: str, value: str, message: str) -> None
 
 def test_blank_schedule_means_the_default() -> None:
     assert Settings.from_environment({"KYCGATE_WEBHOOK_RETRY_SCHEDULE": " "}).webhook_retry_schedule is None
+
+
+def test_provider_base_urls_are_name_url_pairs() -> None:
+    settings = Settings.from_environment(
+        {"KYCGATE_PROVIDER_BASE_URLS": "vouched=http://127.0.0.1:8101/, sumsub=http://127.0.0.1:8102"}
+    )
+    assert settings.provider_base_urls == {"vouched": "http://127.0.0.1:8101", "sumsub": "http://127.0.0.1:8102"}
+    assert Settings.from_environment({}).provider_base_urls == {}
+    with pytest.raises(ValidationError, match="name=http"):
+        Settings.from_environment({"KYCGATE_PROVIDER_BASE_URLS": "vouched=ftp://x"})

@@ -48,6 +48,23 @@ class Settings(BaseModel):
     # After a rotation the previous secret keeps signing (beside the new one) for this long.
     webhook_secret_overlap_seconds: int = Field(default=86400, ge=0)
 
+    # Provider gateway: base URLs replacing the providers' own, "vouched=http://127.0.0.1:8101,sumsub=..."
+    # (make serve points them at the local fakes). A tenant credential's own base_url wins over these.
+    provider_base_urls: dict[str, str] = {}
+
+    @field_validator("provider_base_urls", mode="before")
+    @classmethod
+    def _parse_base_urls(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        urls: dict[str, str] = {}
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            name, sep, url = item.partition("=")
+            if not sep or not name.strip() or not url.strip().startswith(("http://", "https://")):
+                raise ValueError(f"provider base URLs must be name=http(s)://... pairs, got {item!r}")
+            urls[name.strip()] = url.strip().rstrip("/")
+        return urls
+
     @field_validator("webhook_retry_schedule", mode="before")
     @classmethod
     def _parse_schedule(cls, value: object) -> object:
