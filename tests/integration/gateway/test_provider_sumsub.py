@@ -103,6 +103,21 @@ def test_a_repeated_submit_continues_with_the_same_applicant(person: NormalisedP
         assert len(h.fake.documents[created["id"]]) == 2
 
 
+def test_a_resubmission_after_retry_uploads_the_new_images_and_checks_again(person: NormalisedParams) -> None:
+    with running("sumsub") as h:
+        first = h.adapter.submit(h.credentials, h.adapter.build_request(person, "kyc", reference="app-8"))
+        h.fake.review(first.identifier, "RED", reject_type="RETRY", webhook=False)
+        assert h.adapter.fetch(h.credentials, first.identifier).status == "remediate"
+        retaken = person._replace(selfie=photo("obama_3.jpg"))
+        again = h.adapter.submit(h.credentials, h.adapter.build_request(retaken, "kyc", reference="app-8"))
+        assert again.identifier == first.identifier and again.status == "review"
+        assert [d["idDocType"] for d in h.fake.documents[first.identifier]] == ["PASSPORT", "SELFIE", "SELFIE"]
+        h.fake.review(first.identifier, "RED", reject_type="FINAL", webhook=False)
+        # After a final answer nothing more is uploaded: the snapshot is the answer.
+        final = h.adapter.submit(h.credentials, h.adapter.build_request(person, "kyc", reference="app-8"))
+        assert final.status == "rejected" and len(h.fake.documents[first.identifier]) == 3
+
+
 @pytest.mark.parametrize(
     ("answer", "reject_type", "status"),
     [("GREEN", None, "accepted"), ("RED", "RETRY", "remediate"), ("RED", "FINAL", "rejected")],

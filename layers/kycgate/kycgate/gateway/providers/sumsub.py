@@ -24,7 +24,9 @@ body forms), ``generate-websdk-external-link``, ``review-api-health`` (error sha
   /resources/sdkIntegrations/levels/-/websdkLink`` (a WebSDK link: ``sumsub_liveness_check_url``).
 - The adapter's ``reference`` is the applicant's ``externalUserId``; ``passthrough`` keys are merged
   into the create-applicant body (``externalUserId`` stays kycgate's). KYB creates a ``company``
-  applicant with ``info.companyInfo``.
+  applicant with ``info.companyInfo``. A resubmission (same reference) after ``RED``/``RETRY``
+  uploads the new images and requests a new check; while a check runs or after a final answer it
+  only reads the applicant.
 - Webhook: ``X-Payload-Digest`` is the hex HMAC of the raw body keyed with the webhook secret, the
   algorithm in ``X-Payload-Digest-Alg`` (``HMAC_SHA1_HEX``, ``HMAC_SHA256_HEX``, ``HMAC_SHA512_HEX``;
   the credentials' ``webhook_digest_alg`` when the header is absent). ``createdAtMs`` dates it.
@@ -88,7 +90,7 @@ DOC_TYPES = {
     "residence_permit": "RESIDENCE_PERMIT",
 }
 DUPLICATE_DOCUMENT = "1000"
-IN_CHECK = frozenset({"pending", "queued", "prechecked", "onHold", "completed"})
+IN_CHECK = frozenset({"pending", "queued", "prechecked", "onHold"})
 
 
 class SumsubCredentials(NamedTuple):
@@ -331,14 +333,14 @@ class SumsubAdapter(ProviderAdapter[SumsubCredentials]):
         client = self.client(credentials)
         applicant = client.create_applicant(reference, request.level_name, request.applicant)
         applicant_id = applicant["id"]
-        if request.documents and _review_status(applicant) not in IN_CHECK:
+        if request.documents and _takes_documents(applicant):
             for document in request.documents:
                 client.add_document(applicant_id, document)
             try:
                 client.request_check(applicant_id)
             except ProviderRejected as exc:
                 # A retried dispatch whose first attempt already requested the check.
-                if exc.status != 409 or _review_status(client.applicant(applicant_id)) not in IN_CHECK:
+                if exc.status != 409 or _review_status(client.applicant(applicant_id)) not in IN_CHECK | {"completed"}:
                     raise
             applicant = client.applicant(applicant_id)
         return self._snapshot(applicant)
@@ -429,6 +431,22 @@ class SumsubAdapter(ProviderAdapter[SumsubCredentials]):
             raise ProviderRejected(NAME, "the answer is not a Sumsub applicant", status=200, code="malformed")
         mapped = self.map_status(applicant)
         return ProviderSnapshot(applicant["id"], mapped.status, mapped.reason, applicant)
+
+
+def _takes_documents(applicant: Mapping[str, Any]) -> bool:
+    """Whether a (re)submission uploads and requests a check: not while one runs, not after a final answer.
+
+    A resubmission after ``RED``/``RETRY`` (remediate) uploads the new images (those Sumsub already
+    holds are skipped as duplicates) and requests a new check.
+    """
+    status = _review_status(applicant)
+    if status in IN_CHECK:
+        return False
+    if status == "completed":
+        review = applicant.get("review") or {}
+        result = review.get("reviewResult") or {}
+        return result.get("reviewAnswer") == "RED" and result.get("reviewRejectType") == "RETRY"
+    return True
 
 
 def _review_status(applicant: Mapping[str, Any]) -> str | None:
