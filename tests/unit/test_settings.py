@@ -76,3 +76,13 @@ def test_lists_settings() -> None:
     assert given.lists_bucket == "b"
     with pytest.raises(ValidationError, match="less than or equal to 1"):
         Settings.from_environment({"KYCGATE_LISTS_MAX_SHRINK": "1.5"})
+
+
+def test_provider_base_urls_are_name_url_pairs() -> None:
+    settings = Settings.from_environment(
+        {"KYCGATE_PROVIDER_BASE_URLS": "vouched=http://127.0.0.1:8101/, sumsub=http://127.0.0.1:8102"}
+    )
+    assert settings.provider_base_urls == {"vouched": "http://127.0.0.1:8101", "sumsub": "http://127.0.0.1:8102"}
+    assert Settings.from_environment({}).provider_base_urls == {}
+    with pytest.raises(ValidationError, match="name=http"):
+        Settings.from_environment({"KYCGATE_PROVIDER_BASE_URLS": "vouched=ftp://x"})

@@ -84,6 +84,10 @@ class Settings(BaseModel):
     # How often a warm container looks at the "current" pointer for a newer index.
     lists_recheck_seconds: int = Field(default=300, ge=0)
 
+    # Provider gateway: base URLs replacing the providers' own, "vouched=http://127.0.0.1:8101,sumsub=..."
+    # (make serve points them at the local fakes). A tenant credential's own base_url wins over these.
+    provider_base_urls: dict[str, str] = {}
+
     @field_validator("btc_explorer_url", "eth_explorer_url")
     @classmethod
     def _check_explorer_url(cls, value: str) -> str:
@@ -96,6 +100,19 @@ class Settings(BaseModel):
         if not parts.hostname or parts.username or parts.password or parts.query or parts.fragment:
             raise ValueError("an explorer URL is a scheme, host and path, without credentials, query or fragment")
         return value.rstrip("/")
+
+    @field_validator("provider_base_urls", mode="before")
+    @classmethod
+    def _parse_base_urls(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        urls: dict[str, str] = {}
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            name, sep, url = item.partition("=")
+            if not sep or not name.strip() or not url.strip().startswith(("http://", "https://")):
+                raise ValueError(f"provider base URLs must be name=http(s)://... pairs, got {item!r}")
+            urls[name.strip()] = url.strip().rstrip("/")
+        return urls
 
     @field_validator("webhook_retry_schedule", mode="before")
     @classmethod
