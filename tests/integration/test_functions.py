@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import assert_collector_resumed, load_event, load_function, make_tenant
+from tests.integration.kya_support import seed_sample_kya_task, seed_sample_lists
 from tests.integration.kyc_support import seed_sample_customer, seed_sample_kyc_request
 from tests.integration.reuse_support import seed_sample_alert, seed_sample_kyc_customer, seed_sample_reuse_session
 from tests.integration.webhooks_support import seed_sample_failed_delivery
@@ -47,6 +48,9 @@ SEEDERS.update(
     {"get_webhook_delivery": seed_sample_failed_delivery, "retry_webhook_delivery": seed_sample_failed_delivery}
 )
 EXPECTED_STATUS.update({"retry_webhook_delivery": 202})
+
+SEEDERS.update({"create_kya_task": seed_sample_lists, "get_kya_task": seed_sample_kya_task})
+EXPECTED_STATUS.update({"create_kya_task": 201})
 
 
 @pytest.mark.parametrize("op", sorted(_api_functions()))

@@ -37,12 +37,14 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, TypeAdapter
 
 from tests.conftest import FACES, LambdaContext, TenantHandle, make_tenant, moto_stack
+from tests.integration.kya_support import seed_sample_lists
 
 MOBILE_UA = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
 )
 PROBLEM_JSON = "application/problem+json"
+KYA_ADDRESS = "12QtD5BFwRsdNsAZY76UVE1xyCGNTojH9h"  # an SDN-listed address of the list fixtures
 
 # Operations that deliberately take neither a tenant key nor a capability token.
 PUBLIC_OPERATIONS: frozenset[str] = frozenset({"get_page_asset"})  # the hosted pages' CSS and JS
@@ -263,11 +265,17 @@ def world_context() -> Iterator[World]:
     from fastapi.testclient import TestClient
 
     from kycgate.app import create_app
+    from kycgate.compliance import lists
 
     with pytest.MonkeyPatch.context() as monkeypatch, moto_stack(monkeypatch):
+        # The screening routes answer 503 without lists: the world has the fixtures' excerpts.
+        seed_sample_lists()
         app = create_app()
-        with TestClient(app, raise_server_exceptions=False) as client:
-            yield World(client, app)
+        try:
+            with TestClient(app, raise_server_exceptions=False) as client:
+                yield World(client, app)
+        finally:
+            lists.reset()
 
 
 def unknown_parameter_message(name: str) -> str:
@@ -403,6 +411,11 @@ def _alert(world: World, tenant: TenantHandle) -> str:
     return result["data"]["alert_id"]
 
 
+def _kya_task(world: World, tenant: TenantHandle) -> str:
+    task = world.ok("POST", "/api/v1/compliance/kya", tenant, json={"address": KYA_ADDRESS})
+    return str(task["kya_id"])
+
+
 def _delivery(world: World, tenant: TenantHandle) -> str:
     """A failed webhook delivery (so that a replay is allowed), made the way production makes one:
     committed through the outbox, then attempted by the real webhook_worker, whose SSRF guard refuses
@@ -449,6 +462,7 @@ OBJECTS: dict[str, Callable[[World, TenantHandle], str]] = {
     "alert_id": _alert,
     "delivery_id": _delivery,
     "name": _page_asset,
+    "kya_id": _kya_task,
 }
 
 
@@ -469,6 +483,7 @@ BODY_RECIPES: dict[str, Callable[[World, TenantHandle], dict[str, Any]]] = {
     "DocumentVerificationRequest": lambda world, tenant: _verification_body(_customer(world, tenant)),
     "CreateReuseKycSessionRequest": _session_body,
     "UpdateKycAlertRequest": lambda world, tenant: {"status": "in_review"},
+    "CreateKyaTaskRequest": lambda world, tenant: {"address": KYA_ADDRESS, "chain": "btc"},
     "SubmitReuseKycSessionRequest": lambda world, tenant: {
         "token": reuse_session(world, tenant)["token"],
         "proof": photo(SELFIE_PHOTO),

@@ -168,10 +168,14 @@ def _with_ghost_ids(world: World, op: Operation, request: Request) -> tuple[Requ
     renamed = {}
     for value in sorted(owned, key=len, reverse=True):
         if value in sent:
+            if value.isdigit():  # the seeds' integer ids: an integer never given, of the same length
+                renamed[value] = str(10 ** len(value) - 1 - int(value) % 7)
+                continue
             prefix = value.split("_", 1)[0] + "_" if re.match(r"^[a-z]+_", value) else "ghost-"
             renamed[value] = prefix + uuid.uuid4().hex[: max(8, len(value) - len(prefix))]
     for old, new in renamed.items():
-        sent = sent.replace(old, new)
+        # An integer id is replaced where it stands alone: "1" is also in "/api/v1/".
+        sent = re.sub(rf"(?<!\w){old}(?!\w)", new, sent) if old.isdigit() else sent.replace(old, new)
     url, params, body = json.loads(sent)
     return Request(request.method, url, request.tenant, params, body), {new: old for old, new in renamed.items()}
 
@@ -179,7 +183,7 @@ def _with_ghost_ids(world: World, op: Operation, request: Request) -> tuple[Requ
 def _json(response: Any, renamed: dict[str, str] | None = None) -> Any:
     text = response.text
     for new, old in (renamed or {}).items():
-        text = text.replace(new, old)
+        text = re.sub(rf"(?<!\w){new}(?!\w)", old, text) if new.isdigit() else text.replace(new, old)
     return json.loads(text) if text else None
 
 

@@ -17,6 +17,7 @@ ROUTER_MODULES = (
     "kycgate.kyc.api",
     "kycgate.reuse.api",
     "kycgate.webhooks.api",
+    "kycgate.compliance.kya.api",
     "kycgate.pages.api",
 )
 

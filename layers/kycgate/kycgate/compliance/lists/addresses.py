@@ -28,6 +28,20 @@ def address_key(address: str) -> str:
     return text.lower() if _EVM.fullmatch(text) else text
 
 
+def listing_key(address: str, currency: str) -> str:
+    """The key of a listed address: its chain's canonical spelling (compliance/chains: CashAddr for a
+    legacy BCH address, ``M...`` for a legacy LTC ``3...``), which is what a query's address is
+    normalised to; the address as listed when it does not parse (a few OFAC remarks are not valid
+    addresses as published)."""
+    from kycgate.compliance.chains.addresses import AddressError, chain_for_list_currency, parse_address
+
+    try:
+        parsed = parse_address(address, chain_for_list_currency(currency) if currency else None)
+    except AddressError:
+        return address_key(address)
+    return address_key(parsed.address)
+
+
 def currency_of(address: str) -> str:
     """The currency code a bare listed address implies: ETH for 0x-hex; "" when the list does not say."""
     return "ETH" if _EVM.fullmatch(address.strip()) else ""

@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from kycgate.compliance.lists.addresses import address_key
+from kycgate.compliance.lists.addresses import listing_key
 from kycgate.compliance.lists.legal_forms import build_table
 from kycgate.compliance.lists.model import PERSON, STRONG, WEAK, ParsedSource
 from kycgate.compliance.screening import normalize
@@ -197,7 +197,7 @@ def _address_table(sources: Sequence[ParsedSource], entry_row: dict[str, int]) -
     ordered = sorted(sources, key=lambda p: not p.entries)  # lists with entries first
     for parsed in ordered:
         for record in parsed.addresses:
-            key = address_key(record.address)
+            key = listing_key(record.address, record.currency)
             row = entry_row[record.uid] if record.uid is not None else owner.get(key, -1)
             if record.uid is not None:
                 owner.setdefault(key, row)

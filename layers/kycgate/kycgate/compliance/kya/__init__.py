@@ -1,0 +1,1 @@
+"""KYA (seed 001, "DD - KYA"): a crypto address's risk task: validated, screened, explained."""

@@ -1,0 +1,75 @@
+"""DynamoDB keys and queries of KYA tasks.
+
+Each task is its own partition, listed through GSI1 (newest first). DynamoDB calls: create 2 (the id
+counter's GetItem, then one TransactWriteItems: counter step + task + callback delivery); get 1
+(GetItem); list one Query per 1 MB page of the tenant's index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kycgate.core import sequences
+from kycgate.core.dynamo import ddb, from_item, key, query_index, records_table, to_item
+from kycgate.core.tenants import tenant_pk
+from kycgate.webhooks.outbox import PendingDelivery
+
+TASK_SK = "KYA"
+SEQUENCE = "kya"
+
+
+def task_pk(tenant_id: str, kya_id: int) -> str:
+    return f"{tenant_pk(tenant_id)}#KYA#{kya_id}"
+
+
+def tasks_index_pk(tenant_id: str) -> str:
+    return f"{tenant_pk(tenant_id)}#KYAS"
+
+
+NewTask = tuple[dict[str, Any], list[PendingDelivery]]
+
+
+def create_task(tenant_id: str, build: Callable[[int], NewTask]) -> NewTask:
+    """Store the task ``build(kya_id)`` makes under the tenant's next kya_id, with its callback deliveries,
+    all or nothing; the task and deliveries stored (enqueue the deliveries after this)."""
+    built: list[NewTask] = []
+
+    def items(kya_id: int) -> list[dict[str, Any]]:
+        task, deliveries = build(kya_id)
+        built[:] = [(task, deliveries)]
+        item = {
+            "PK": task_pk(tenant_id, kya_id),
+            "SK": TASK_SK,
+            "GSI1PK": tasks_index_pk(tenant_id),
+            "GSI1SK": f"{task['created_at']}#{kya_id:012d}",
+            **task,
+        }
+        put = {"TableName": records_table(), "Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}
+        return [{"Put": put}, *(d.put for d in deliveries)]
+
+    sequences.create_with_next_id(tenant_id, SEQUENCE, items)
+    return built[0]
+
+
+def get_task(tenant_id: str, kya_id: int) -> dict[str, Any] | None:
+    response = ddb().get_item(TableName=records_table(), Key=key(task_pk(tenant_id, kya_id), TASK_SK))
+    return from_item(response.get("Item"))
+
+
+def list_tasks(
+    tenant_id: str,
+    *,
+    created_from: str | None,
+    created_to: str | None,
+    chain: str | None,
+    sanctioned: bool | None,
+    customer_reference: str | None,
+) -> list[dict[str, Any]]:
+    return query_index(
+        records_table(),
+        tasks_index_pk(tenant_id),
+        sort_from=created_from,
+        sort_to=f"{created_to}#~" if created_to else None,
+        equals={"chain": chain, "sanctioned": sanctioned, "customer_reference": customer_reference},
+    )
