@@ -198,7 +198,11 @@ def _mrz_fields(lines: tuple[str, ...]) -> dict[str, str]:
     return parse_mrz(lines).fields
 
 
-def td3_passport(rng: random.Random) -> tuple[bytes, None, dict[str, str], tuple[str, ...]]:
+def td3_passport(
+    rng: random.Random, *, printed_mrz: tuple[str, ...] | None = None, printed_birth: dt.date | None = None
+) -> tuple[bytes, None, dict[str, str], tuple[str, ...]]:
+    """``printed_mrz``/``printed_birth``: print these instead (a forged or misprinted page); the
+    truth stays the holder's."""
     from mrz.generator.td3 import TD3CodeGenerator
 
     h = _holder(rng)
@@ -222,11 +226,12 @@ def td3_passport(rng: random.Random) -> tuple[bytes, None, dict[str, str], tuple
     _label(draw, x, 19, "Surname / Nom", h.surname.upper())
     _label(draw, x, 26, "Given names / Prénoms", h.given.upper())
     _label(draw, x, 33, "Nationality / Nationalité", "UTOPIAN")
-    _label(draw, x, 40, "Date of birth / Date de naissance", _viz_date(h.birth))
+    _label(draw, x, 40, "Date of birth / Date de naissance", _viz_date(printed_birth or h.birth))
     _label(draw, x + 48, 40, "Sex / Sexe", h.sex)
     _label(draw, x, 47, "Date of issue / Date de délivrance", _viz_date(h.issue))
     _label(draw, x + 48, 47, "Authority / Autorité", "UTOPIA")
     _label(draw, x, 54, "Date of expiry / Date d'expiration", _viz_date(h.expiry))
+    lines = printed_mrz or lines
     _mrz(draw, lines, 6.4, 70.5, 6.0)
     return _png(page), None, _truth(h, "UTO"), lines
 
@@ -394,10 +399,11 @@ def _photographed(png: bytes, variant: str, rng: random.Random) -> bytes:
     return encoded.tobytes()
 
 
-def make(kind: str, variant: str = "clean", seed: int = 0) -> Specimen:
-    """One specimen of ``kind`` (see KINDS) in ``variant`` (see VARIANTS), the same for the same seed."""
+def make(kind: str, variant: str = "clean", seed: int = 0, **changes: object) -> Specimen:
+    """One specimen of ``kind`` (see KINDS) in ``variant`` (see VARIANTS), the same for the same seed;
+    ``changes`` go to the drawer (td3_passport's misprints)."""
     rng = random.Random(f"{kind}/{seed}")
-    front, back, truth, lines = _DRAWERS[kind](rng)
+    front, back, truth, lines = _DRAWERS[kind](rng, **changes)
     degrade = random.Random(f"{kind}/{seed}/{variant}")
     front = _photographed(front, variant, degrade)
     back = _photographed(back, variant, degrade) if back is not None else None

@@ -436,9 +436,6 @@ def _repair_flat(fmt: MrzFormat, flat: list[str]) -> list[tuple[int, str, str, s
     composite_at = span("composite_check")[0]
     composite = [line * length + i for line, start, end in _COMPOSITE[fmt] for i in range(start, end)]
 
-    def composite_passes(trial: dict[int, str]) -> bool:
-        return check_digit("".join(trial.get(i, flat[i]) for i in composite)) == flat[composite_at]
-
     def apply(trial: dict[int, str]) -> None:
         for i, char in sorted(trial.items()):
             edits.append((i, flat[i], char, "check_digit"))
@@ -446,10 +443,9 @@ def _repair_flat(fmt: MrzFormat, flat: list[str]) -> list[tuple[int, str, str, s
 
     checked = ["document_number"] + (["personal_number"] if fmt is MrzFormat.TD3 else [])
     for field in checked:
+        # When several readings pass the field's digit the composite cannot choose either: it starts
+        # the field at the same place in its 7-3-1 cycle, so it weighs every change the same.
         winners = _check_digit_readings(flat, span(field), span(f"{field}_check")[0])
-        if winners and len(winners) > 1:
-            # Several readings pass the field's own digit: the composite, which also covers it, may pick one.
-            winners = [w for w in winners if composite_passes(w)]
         if winners and len(winners) == 1:
             apply(winners[0])
     # Optional data that no check digit of its own covers: only the composite can decide.

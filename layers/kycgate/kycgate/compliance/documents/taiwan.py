@@ -110,7 +110,7 @@ def repair_id_number(text: str) -> tuple[str, list[str]] | None:
     return passing[0] + digits, notes
 
 
-_ROC = re.compile(r"(?:民\s*[國国]\s*)?(\d{2,3})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_ROC = re.compile(r"(?:民\s*[國国]\s*)?(?<!\d)(\d{1,3})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _ROC7 = re.compile(r"^(\d{3})(\d{2})(\d{2})$")
 
 
