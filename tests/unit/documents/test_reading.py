@@ -185,3 +185,22 @@ def test_a_missing_font_fails_with_what_to_install(monkeypatch: pytest.MonkeyPat
     monkeypatch.setitem(specimens.FONTS, "ocrb", (ROOT / "no-such-font.otf", "fonts-ocr-b"))
     with pytest.raises(RuntimeError, match="install Debian's fonts-ocr-b"):
         specimens.make("td3_passport", seed=99)
+
+
+def test_the_visual_zone_settles_a_number_its_check_digit_could_not() -> None:
+    from mrz.generator.td1 import TD1CodeGenerator
+
+    from kycgate.compliance.documents.mrz import repair_mrz
+    from kycgate.compliance.documents.reading import MrzReading, _settle_number
+
+    code = str(TD1CodeGenerator("ID", "UTO", "Y7410I5CS", "650802", "M", "341122", "UTO", "Papadopoulos", "Nikos"))
+    lines = code.splitlines()
+    # Read with 1 for I: I->1 at column 11 and S->5 at column 14 both pass the digit, so it stays failed.
+    read = repair_mrz([lines[0].replace("Y7410I5CS", "Y741015CS"), lines[1], lines[2]])
+    assert read.failed_check_digits == ("document_number", "composite")
+    found = MrzReading(read, "back", 0.0, 0.9, located=False)
+    settled = _settle_number(found, "Y7410I5CS").result
+    assert settled.valid and settled.fields["document_number"] == "Y7410I5CS"
+    assert settled.corrections[-1] == ("document_number", 1, 11, "1", "I", "visual_zone")
+    # A visual reading that is another number altogether settles nothing.
+    assert _settle_number(found, "Y7410I5CT") is found

@@ -156,3 +156,10 @@ class TestFront:
     def test_a_number_failing_its_checksum_is_read_but_not_valid(self) -> None:
         front = taiwan.read_front("統一編號 A223456789")
         assert front.id_number == "A223456789" and not front.id_number_valid
+
+    def test_labels_read_in_simplified_forms(self) -> None:
+        # The recognizer returns some traditional characters in their simplified forms.
+        front = taiwan.read_front("性别女\n发证日期民國107年10月30日（竹市）换发\n统一编号 A123456789")
+        assert front.gender == "F"
+        assert (front.issuing_date, front.issue_site, front.apply_reason) == (dt.date(2018, 10, 30), "竹市", "換發")
+        assert front.id_number == "A123456789" and front.id_number_valid

@@ -147,7 +147,7 @@ class Correction(NamedTuple):
     column: int  # 1-based, in the line before this correction
     read: str  # what the OCR read ("" for an inserted filler)
     corrected: str  # "" for a removed character
-    reason: str  # field_type | check_digit | filler | line_length
+    reason: str  # field_type | check_digit | filler | line_length | visual_zone
 
 
 class MrzResult(NamedTuple):

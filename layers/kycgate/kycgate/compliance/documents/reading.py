@@ -12,12 +12,21 @@ warning for the checks built on this (the IDV task's review reasons).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from kycgate.compliance.documents import taiwan, visual
-from kycgate.compliance.documents.mrz import MrzResult, mrz_date, normalise_line, repair_mrz
+from kycgate.compliance.documents.mrz import (
+    LAYOUTS,
+    Correction,
+    MrzResult,
+    mrz_date,
+    normalise_line,
+    parse_mrz,
+    repair_mrz,
+)
 from kycgate.compliance.documents.ocr import OcrEngine, OcrLine, get_engine
 from kycgate.compliance.documents.vocabulary import (
     FIELDS,
@@ -161,6 +170,8 @@ def read_document(
     for side in ("front", "back"):
         for field, line in visual.labelled_fields([ln for ln in pages.get(side, []) if not _mrz_like(ln.text)]).items():
             labelled.setdefault(field, line)
+    if found is not None and "document_number" in labelled:
+        found = _settle_number(found, labelled["document_number"].text)
     fields = _icao_fields(found, labelled, warnings, today)
     clock.lap("fields")
     layout = str(found.result.format) if found is not None else None
@@ -211,7 +222,10 @@ def _read_side(
     if from_page is not None:
         found = MrzReading(from_page[0], side, angle, from_page[1], located=False)
     if found is None or not found.result.valid:
-        located = _read_boxes(image, boxes, ocr, side)
+        # The page's lines already read as an MRZ: the side is the right way up, the cut-out need not
+        # be tried upside down.
+        flips = (0,) if found is not None else (0, 180)
+        located = _read_boxes(image, boxes, ocr, side, flips)
         if located is not None and (found is None or located.result.score > found.result.score):
             if round((located.angle - angle) % 360) == 180:
                 # The cut-out read right only the other way up: so is the page.
@@ -222,7 +236,9 @@ def _read_side(
     return found, lines
 
 
-def _read_boxes(image: ImageArray, boxes: Sequence[MrzBox], ocr: OcrEngine, side: str) -> MrzReading | None:
+def _read_boxes(
+    image: ImageArray, boxes: Sequence[MrzBox], ocr: OcrEngine, side: str, flips: Sequence[int]
+) -> MrzReading | None:
     import cv2
 
     from kycgate.compliance.documents import imaging
@@ -233,17 +249,48 @@ def _read_boxes(image: ImageArray, boxes: Sequence[MrzBox], ocr: OcrEngine, side
         if crop.shape[0] < 120:  # PassportEye's lesson: small MRZs read better enlarged
             factor = 120 / crop.shape[0]
             crop = cv2.resize(crop, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
-        for flip in (0, 180):
-            lines = ocr.read(crop if flip == 0 else cv2.rotate(crop, cv2.ROTATE_180), mrz=True)
+        upright = imaging.upright_angle(box, image.shape)
+        for flip in flips:
+            # ``flip`` is relative to the way up the box's position suggests.
+            turned = (upright - box.angle + flip) % 360
+            lines = ocr.read(crop if round(turned) % 360 == 0 else cv2.rotate(crop, cv2.ROTATE_180), mrz=True)
             read = _mrz_from_lines(lines)
             if read is None:
                 continue
-            candidate = MrzReading(read[0], side, (box.angle + flip) % 360, read[1], located=True)
+            candidate = MrzReading(read[0], side, (upright + flip) % 360, read[1], located=True)
             if best is None or candidate.result.score > best.result.score:
                 best = candidate
             if best.result.valid:
                 return best
     return best
+
+
+def _settle_number(found: MrzReading, printed: str) -> MrzReading:
+    """A document number whose check digit failed, read again from the visual zone: when that
+    second, independent reading differs only in look-alikes (O/0, I/1, S/5 ...) and passes the MRZ's
+    check digit, it settles what the MRZ's digit alone could not (two readings passing it)."""
+    result = found.result
+    if "document_number" not in result.failed_check_digits:
+        return found
+    segment = next(s for s in LAYOUTS[result.format] if s.field == "document_number")
+    number = result.lines[segment.line][segment.start : segment.end]
+    candidate = re.sub(r"[^A-Z0-9]", "", printed.upper())
+    if len(candidate) > len(number) or not visual.same_number(candidate, number.rstrip("<")):
+        return found
+    candidate = candidate.ljust(len(number), "<")
+    lines = list(result.lines)
+    row = lines[segment.line]
+    lines[segment.line] = row[: segment.start] + candidate + row[segment.end :]
+    settled = parse_mrz(lines, result.format)
+    if "document_number" in settled.failed_check_digits:
+        return found
+    corrections = [
+        Correction("document_number", segment.line + 1, segment.start + i + 1, a, b, "visual_zone")
+        for i, (a, b) in enumerate(zip(number, candidate, strict=True))
+        if a != b
+    ]
+    settled = settled._replace(raw_lines=result.raw_lines, corrections=(*result.corrections, *corrections))
+    return found._replace(result=settled)
 
 
 def _mrz_like(text: str) -> bool:
@@ -464,16 +511,19 @@ def _merge(
 
 # --- the Taiwan national ID card -------------------------------------------------------------------
 
-_TAIWAN_SEQUENCE = ("身分證", "姓", "出生", "性", "發證", "統一")
+# The front's labels top to bottom (with the simplified forms the recognizer may return).
+_TAIWAN_SEQUENCE = tuple(
+    re.compile(p) for p in (r"身\s*[分份]\s*[證证証]", "姓", "出生", "性", r"[發发]\s*[證证]", r"[統统]\s*一")
+)
 
 
 def _taiwan_order(lines: list[OcrLine]) -> float:
-    positions: dict[str, float] = {}
+    positions: dict[int, float] = {}
     for line in lines:
-        for key in _TAIWAN_SEQUENCE:
-            if key not in positions and key in line.text:
+        for key, pattern in enumerate(_TAIWAN_SEQUENCE):
+            if key not in positions and pattern.search(line.text):
                 positions[key] = line.center[1]
-    ys = [positions[k] for k in _TAIWAN_SEQUENCE if k in positions]
+    ys = [positions[k] for k in range(len(_TAIWAN_SEQUENCE)) if k in positions]
     return sum(1 if a < b else -1 for i, a in enumerate(ys) for b in ys[i + 1 :])
 
 
@@ -495,7 +545,7 @@ def _read_taiwan_front(
     clock.lap("visual")
     text = visual.rows_text(lines)
     front = taiwan.read_front(text)
-    is_card = "身分證" in text or "身分証" in text
+    is_card = _TAIWAN_SEQUENCE[0].search(text) is not None
 
     def read(field: str, value: str | None, *needles: str, verified: bool = False) -> FieldReading:
         if value is None:

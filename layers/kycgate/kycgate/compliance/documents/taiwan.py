@@ -59,6 +59,7 @@ _COMPOUND_SURNAMES = frozenset(
     )
 )  # fmt: skip
 
+_TRADITIONAL = str.maketrans("补换发", "補換發")
 _DIGIT_READINGS = {"O": "0", "D": "0", "Q": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "G": "6", "B": "8"}
 _LETTER_READINGS = {"0": "ODQ", "1": "IL", "2": "Z", "5": "S", "6": "G", "8": "B"}
 
@@ -168,15 +169,17 @@ class FrontFields(NamedTuple):
     missing: dict[str, str]
 
 
+# The labels as the recognizer may return them: its model reads some traditional characters as their
+# simplified forms (別/别, 編/编, 統/统, 號/号, 發/发, 證/证, 國/国); values are kept as read.
 _NAME = re.compile(r"姓\s*名\s*[:：]?\s*([\u4e00-\u9fff]{2,6})")
 _BIRTH = re.compile(r"出\s*生\s*年\s*月\s*日\s*[:：]?\s*(民\s*[國国].{0,16}?日)")
-_GENDER = re.compile(r"性\s*別\s*[:：]?\s*([男女])")
+_GENDER = re.compile(r"性\s*[別别]\s*[:：]?\s*([男女])")
 _ISSUE = re.compile(
-    r"發\s*證\s*日\s*期\s*[:：]?\s*(民\s*[國国].{0,16}?日)"
-    r"(?:\s*[（(]\s*([\u4e00-\u9fff]{2,3})\s*[）)]|\s*([\u4e00-\u9fff]{2,3}?)(?=\s*[初補換]\s*發))?"
-    r"\s*([初補換]\s*發)?"
+    r"[發发]\s*[證证]\s*日\s*期\s*[:：]?\s*(民\s*[國国].{0,16}?日)"
+    r"(?:\s*[（(]\s*([\u4e00-\u9fff]{2,3})\s*[）)]|\s*([\u4e00-\u9fff]{2,3}?)(?=\s*[初補換补换]\s*[發发]))?"
+    r"\s*([初補換补换]\s*[發发])?"
 )
-_ID_LABEL = re.compile(r"統\s*一\s*編\s*號\s*[:：]?\s*([A-Z0-9]{10})")
+_ID_LABEL = re.compile(r"[統统]\s*一\s*[編编]\s*[號号]\s*[:：]?\s*([A-Z0-9]{10})")
 _ID_ANYWHERE = re.compile(r"(?<![A-Z0-9])([A-Z0-9][0-9OIDQLZSGB]{9})(?![A-Z0-9])")
 
 
@@ -208,7 +211,7 @@ def read_front(text: str) -> FrontFields:
         if issuing_date is None:
             missing["issuing_date"] = f"the issue date {issue.group(1)!r} is not a calendar date"
         site = issue.group(2) or issue.group(3)
-        reason = issue.group(4).replace(" ", "") if issue.group(4) else None
+        reason = issue.group(4).replace(" ", "").translate(_TRADITIONAL) if issue.group(4) else None
 
     id_number, valid, notes = None, False, []
     candidates = [m.group(1) for m in _ID_LABEL.finditer(flat.upper())]
