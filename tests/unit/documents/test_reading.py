@@ -204,3 +204,18 @@ def test_the_visual_zone_settles_a_number_its_check_digit_could_not() -> None:
     assert settled.corrections[-1] == ("document_number", 1, 11, "1", "I", "visual_zone")
     # A visual reading that is another number altogether settles nothing.
     assert _settle_number(found, "Y7410I5CT") is found
+
+
+def test_an_mrz_in_the_upper_half_of_the_photo() -> None:
+    """The locator's guess of the way up (the MRZ is at the bottom of its side) is wrong when the photo
+    has a lot of background below the document: reading the cut-out both ways up puts it right."""
+    specimen = specimens.make("td3_passport", seed=7)
+    page = cv2.imdecode(np.frombuffer(specimen.front, np.uint8), cv2.IMREAD_COLOR)
+    desk = np.full((page.shape[0] * 3, page.shape[1], 3), (92, 98, 104), dtype=np.uint8)
+    desk[: page.shape[0]] = page
+    ok, png = cv2.imencode(".png", desk)
+    assert ok
+    reading = read_document(png.tobytes(), None, "PASSPORT", "UTO", today=TODAY)
+    assert reading.mrz is not None and reading.mrz.located and reading.mrz.angle == 0
+    assert reading.mrz.result.lines == specimen.mrz_lines
+    assert wrong_fields(specimen, reading) == {}

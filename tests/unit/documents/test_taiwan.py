@@ -153,6 +153,11 @@ class TestFront:
         assert "姓名" in front.missing["name"]
         assert set(front.missing) == {"name", "birthday", "gender", "issuing_date", "id_number"}
 
+    def test_an_ambiguous_letter_says_so(self) -> None:
+        front = taiwan.read_front("統一編號 0299548479")
+        assert front.id_number is None
+        assert front.missing["id_number"] == "the first character reads '0': O, D, Q all pass the checksum"
+
     def test_a_number_failing_its_checksum_is_read_but_not_valid(self) -> None:
         front = taiwan.read_front("統一編號 A223456789")
         assert front.id_number == "A223456789" and not front.id_number_valid

@@ -49,9 +49,12 @@ class OcrLine(NamedTuple):
 class OcrEngine(Protocol):
     name: str
 
-    def read(self, image: ImageArray, *, mrz: bool = False, languages: Sequence[str] = ("en",)) -> list[OcrLine]:
-        """Every text line of a BGR ``image``. ``mrz``: the image is an upright MRZ (only its alphabet,
-        no turning); ``languages``: "en", "zh-Hant" (engines that read them all at once may ignore it)."""
+    def read(
+        self, image: ImageArray, *, mrz: bool = False, upright: bool = False, languages: Sequence[str] = ("en",)
+    ) -> list[OcrLine]:
+        """Every text line of a BGR ``image``. ``mrz``: the image is an upright MRZ (only its alphabet);
+        ``upright``: the page is known to be the right way up (no line is turned); ``languages``: "en",
+        "zh-Hant" (engines that read them all at once may ignore it)."""
         ...
 
 
@@ -73,11 +76,13 @@ class RapidOcrEngine:
         # The call sets per-call options on the shared object: one call at a time.
         self._lock = threading.Lock()
 
-    def read(self, image: ImageArray, *, mrz: bool = False, languages: Sequence[str] = ("en",)) -> list[OcrLine]:
+    def read(
+        self, image: ImageArray, *, mrz: bool = False, upright: bool = False, languages: Sequence[str] = ("en",)
+    ) -> list[OcrLine]:
         with self._lock:
-            # The direction classifier turns upside-down lines; an MRZ crop is already upright, and the
-            # classifier reads some upside-down MRZ lines as upright ones.
-            result = self._ocr(image, use_cls=not mrz)
+            # The direction classifier turns upside-down lines: not needed on a page known upright, and
+            # it takes some upside-down MRZ lines for upright ones.
+            result = self._ocr(image, use_cls=not (mrz or upright))
         if result.boxes is None or result.txts is None:
             return []
         return [
@@ -96,7 +101,9 @@ class TesseractEngine:
         self._tesseract = pytesseract
         pytesseract.get_tesseract_version()  # fails now, with its own message, when tesseract is missing
 
-    def read(self, image: ImageArray, *, mrz: bool = False, languages: Sequence[str] = ("en",)) -> list[OcrLine]:
+    def read(
+        self, image: ImageArray, *, mrz: bool = False, upright: bool = False, languages: Sequence[str] = ("en",)
+    ) -> list[OcrLine]:
         if mrz:
             lang, config = "eng", f"--psm 6 -c tessedit_char_whitelist={MRZ_CHARACTERS}"
         else:

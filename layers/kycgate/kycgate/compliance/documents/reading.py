@@ -215,7 +215,7 @@ def _read_side(
         return None, _read_page(image, ocr, country, clock)
     angle = imaging.upright_angle(boxes[0], image.shape)
     page = imaging.rotate(imaging.fit(image, imaging.PAGE_SIDE), angle)
-    lines = ocr.read(page, languages=_languages(country))
+    lines = ocr.read(page, upright=True, languages=_languages(country))
     clock.lap("visual")
     found = None
     from_page = _mrz_from_lines(lines)
@@ -228,9 +228,8 @@ def _read_side(
         located = _read_boxes(image, boxes, ocr, side, flips)
         if located is not None and (found is None or located.result.score > found.result.score):
             if round((located.angle - angle) % 360) == 180:
-                # The cut-out read right only the other way up: so is the page.
-                size = (page.shape[1], page.shape[0])
-                lines = visual.upright(lines, 180, size)
+                # The cut-out read right only the other way up: so is the page, read again turned.
+                lines = ocr.read(imaging.rotate(page, 180), upright=True, languages=_languages(country))
             found = located
         clock.lap("mrz")
     return found, lines

@@ -226,8 +226,22 @@ def read_front(text: str) -> FrontFields:
         if valid:
             break
     if id_number is None:
-        missing["id_number"] = "no letter and 9 digits after the 統一編號 label or elsewhere"
+        missing["id_number"] = next(
+            (reason for reason in map(_ambiguous_letter, candidates) if reason),
+            "no letter and 9 digits after the 統一編號 label or elsewhere",
+        )
     return FrontFields(name, birthday, gender, issuing_date, site, reason, id_number, valid, tuple(notes), missing)
+
+
+def _ambiguous_letter(text: str) -> str | None:
+    """Why a number read with a digit for its letter stays unread, when several letters pass."""
+    digits = "".join(_DIGIT_READINGS.get(c, c) for c in text[1:])
+    if len(text) != 10 or not digits.isdigit() or text[0].isalpha():
+        return None
+    passing = [letter for letter in _LETTER_READINGS.get(text[0], "") if valid_id_number(letter + digits)]
+    if len(passing) < 2:
+        return None
+    return f"the first character reads {text[0]!r}: {', '.join(passing)} all pass the checksum"
 
 
 def _group(pattern: re.Pattern[str], text: str) -> str | None:
