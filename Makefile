@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml layers/kycgate/requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found; install Python 3.11" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,sface]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,sface,documents]'
 	touch $(STAMP)
 
 serve: $(STAMP)
