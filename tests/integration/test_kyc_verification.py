@@ -55,13 +55,16 @@ def test_genuine_pair_is_approved_and_the_selfie_becomes_the_reference_face(clie
     with dynamodb_calls() as calls:
         response = verify(client, tenant_a, "obama")
     assert response.status_code == 201, response.text
-    # The API key lookup of the local auth dependency, then the route's own two calls.
-    assert calls == ["GetItem", "BatchGetItem", "TransactWriteItems"]
+    # The API key lookup of the local auth dependency, then the route's own three calls (the Query counts
+    # the customer's open Re-Use KYC alerts for the risk score).
+    assert calls == ["GetItem", "BatchGetItem", "Query", "TransactWriteItems"]
     body = response.json()
     assert body["status"] == "approved"
     assert body["declined_code"] is None
     assert body["face_match_score"] >= 0.45
     assert body["warnings"] == {}
+    assert (body["risk_score"], body["risk_level"]) == (0, "low")
+    assert body["risk_factors"] == {"face": 0, "age": 0, "document_warnings": 0, "reuse_alerts": 0}
     assert [p["proof_type"] for p in body["proofs"]] == ["document_front", "selfie"]
     assert body["proofs"][1] == {
         "proof_type": "selfie",

@@ -23,8 +23,10 @@ def put(key: str, body: bytes, content_type: str) -> StoredBlob:
     return StoredBlob(key=key, version_id=response.get("VersionId"))
 
 
-def get(key: str) -> bytes:
-    response = aws.client("s3").get_object(Bucket=get_settings().proofs_bucket, Key=key)
+def get(key: str, version_id: str | None = None) -> bytes:
+    """The object's bytes; with ``version_id`` that version's (what a record points at, not a later overwrite)."""
+    version = {"VersionId": version_id} if version_id else {}
+    response = aws.client("s3").get_object(Bucket=get_settings().proofs_bucket, Key=key, **version)
     return response["Body"].read()
 
 
