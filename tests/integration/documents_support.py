@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from functools import cache
+from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -103,10 +104,10 @@ def utility_bill() -> bytes:
 # ---------------------------------------------------------------- the handoff over HTTP
 
 KYC = "/api/v1/kyc"
-SLOT_IMAGES = {
-    "passport": {"document": passport_page},
-    "national_id": {"document": id_card_front, "document_backside": id_card_back},
-}
+
+
+def selfie(photo: str = "obama_3.jpg") -> bytes:
+    return (FACES / photo).read_bytes()
 
 
 def b64(data: bytes) -> str:
@@ -115,14 +116,89 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def submit_link(client, tenant, customer_id: str = "obama", **fields):  # type: ignore[no-untyped-def]
+def submit_link(client: Any, tenant: Any, customer_id: str = "obama", **fields: Any) -> Any:
     body = {"customer_id": customer_id, "document_type": "passport", **fields}
     return client.post(f"{KYC}/submit-link", headers=tenant.headers, json=body)
 
 
-def upload(client, token: str, slot: str, image: bytes):  # type: ignore[no-untyped-def]
+def open_link(client: Any, tenant: Any, customer_id: str = "obama", **fields: Any) -> dict[str, Any]:
+    response = submit_link(client, tenant, customer_id, **fields)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def upload(client: Any, token: str, slot: str, image: bytes) -> Any:
     return client.post(f"{KYC}/session/upload", json={"token": token, "slot": slot, "image": b64(image)})
 
 
-def submit(client, token: str):  # type: ignore[no-untyped-def]
+def fill(client: Any, token: str, images: dict[str, bytes]) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for slot, image in images.items():
+        response = upload(client, token, slot, image)
+        assert response.status_code == 200, response.text
+        body = response.json()
+    return body
+
+
+def submit(client: Any, token: str) -> Any:
     return client.post(f"{KYC}/session/submit", json={"token": token})
+
+
+def handoff(client: Any, token: str) -> Any:
+    return client.get(f"{KYC}/session/{token}")
+
+
+def submission_status(client: Any, token: str) -> Any:
+    return client.get(f"{KYC}/submission-status/{token}")
+
+
+def kyc_request(client: Any, tenant: Any, kyc_id: str) -> dict[str, Any]:
+    response = client.get(f"{KYC}/requests/{kyc_id}", headers=tenant.headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def ask_for_documents(client: Any, tenant: Any, kyc_id: str, *types: str, message: str = "Please send these") -> Any:
+    body = {"document_types": list(types), "message": message}
+    return client.post(f"{KYC}/requests/{kyc_id}/additional-documents", headers=tenant.headers, json=body)
+
+
+PASSPORT_AND_SELFIE = {"document": passport_page(), "face": selfie()}
+SIX_SLOTS = {
+    "document": id_card_front(),
+    "document_backside": id_card_back(),
+    "document_two": id_card_front("obama_2.jpg", "DRIVING LICENCE"),
+    "document_two_backside": id_card_back(),
+    "address": utility_bill(),
+    "face": selfie(),
+}
+
+
+# ---------------------------------------------------------------- seeders for tests/integration/test_functions.py
+
+SAMPLE_LINK_TOKEN = "sample-kyc-link-token-" + "0" * 21  # the token the events/ samples of the handoff carry
+
+
+def seed_sample_submit_link() -> None:
+    """Customer "cus_sample" with an open passport submit link whose token is SAMPLE_LINK_TOKEN."""
+    import pytest
+
+    from kycgate.kyc import links
+    from kycgate.kyc.schemas import RequestKycSubmitLinkRequest
+    from tests.integration.kyc_support import SAMPLE_TENANT, seed_sample_customer
+
+    seed_sample_customer()
+    request = RequestKycSubmitLinkRequest(customer_id="cus_sample", document_type="passport")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("kycgate.core.ids.new_token", lambda: SAMPLE_LINK_TOKEN)
+        assert links.request_submit_link(SAMPLE_TENANT, request).token == SAMPLE_LINK_TOKEN
+
+
+def seed_sample_filled_link() -> None:
+    """The sample submit link with its passport page and selfie uploaded, ready to submit."""
+    from kycgate.handoff import uploads
+    from kycgate.handoff.schemas import UploadKycHandoffSlotRequest
+
+    seed_sample_submit_link()
+    for slot, image in PASSPORT_AND_SELFIE.items():
+        uploads.upload_slot(UploadKycHandoffSlotRequest(token=SAMPLE_LINK_TOKEN, slot=slot, image=b64(image)))
