@@ -180,14 +180,16 @@ SAMPLE_LINK_TOKEN = "sample-kyc-link-token-" + "0" * 21  # the token the events/
 
 
 def seed_sample_submit_link() -> None:
-    """Customer "cus_sample" with an open passport submit link whose token is SAMPLE_LINK_TOKEN."""
+    """Customer "cus_sample" (created unless another seeder made it) with an open passport submit link
+    whose token is SAMPLE_LINK_TOKEN."""
     import pytest
 
-    from kycgate.kyc import links
+    from kycgate.kyc import links, store
     from kycgate.kyc.schemas import RequestKycSubmitLinkRequest
     from tests.integration.kyc_support import SAMPLE_TENANT, seed_sample_customer
 
-    seed_sample_customer()
+    if store.get_customer(SAMPLE_TENANT, "cus_sample") is None:
+        seed_sample_customer()
     request = RequestKycSubmitLinkRequest(customer_id="cus_sample", document_type="passport")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("kycgate.core.ids.new_token", lambda: SAMPLE_LINK_TOKEN)
