@@ -64,7 +64,7 @@ def test_passport_and_selfie_are_approved_and_the_tenant_is_called_back(client: 
     assert result.status_code == 200, result.text
     # Handoff, request + customer, the customer's alerts (risk), the decision; the two images the faces need.
     assert calls == ["GetItem", "BatchGetItem", "Query", "TransactWriteItems"]
-    assert s3 == ["GetObject", "GetObject"]
+    assert s3 == ["GetObject", "GetObject", "DeleteObjectTagging", "DeleteObjectTagging"]
     shown = result.json()
     assert (shown["is_submitted"], shown["status"]) == (True, "approved")
     assert "declined_code" not in shown
@@ -296,3 +296,40 @@ def test_the_phone_can_use_any_browser_but_the_token_is_the_credential(client: A
     headers = {"User-Agent": IPHONE, "Authorization": "Bearer kg_live_not-a-key"}
     response = client.post(f"{KYC}/session/upload", headers=headers, json={"token": token, "slot": "face", "image": ""})
     assert response.status_code == 422  # judged on the image, not on the (ignored) Authorization header
+
+
+def test_photos_are_tagged_unsubmitted_until_their_documents_are_submitted(client: Any, tenant_a: Any) -> None:
+    from kycgate.core.aws import client as aws_client
+    from kycgate.core.settings import get_settings
+
+    s3 = aws_client("s3")
+    bucket = get_settings().proofs_bucket
+    # template.yaml's lifecycle rule deletes tagged photos (moto keeps the rule; AWS applies it).
+    (rule,) = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert rule["Filter"] == {"Tag": {"Key": "kycgate-unsubmitted", "Value": "true"}}
+    assert (rule["Status"], rule["Expiration"], rule["NoncurrentVersionExpiration"]) == (
+        "Enabled",
+        {"Days": 2},
+        {"NoncurrentDays": 1},
+    )
+
+    create_customer(client, tenant_a, "obama")
+    abandoned = open_link(client, tenant_a)
+    fill(client, abandoned["token"], {"document": passport_page()})
+    submitted = open_link(client, tenant_a, "obama")  # the open link: same request
+    assert submitted["kyc_id"] == abandoned["kyc_id"]
+    fill(client, submitted["token"], {"face": selfie()})
+
+    def tags() -> dict[str, list[dict[str, str]]]:
+        listing = s3.list_object_versions(Bucket=bucket).get("Versions", [])
+        return {
+            v["Key"].rsplit("/", 1)[-1]: s3.get_object_tagging(Bucket=bucket, Key=v["Key"], VersionId=v["VersionId"])[
+                "TagSet"
+            ]
+            for v in listing
+        }
+
+    unsubmitted = [{"Key": "kycgate-unsubmitted", "Value": "true"}]
+    assert tags() == {"document.jpg": unsubmitted, "face.jpg": unsubmitted}
+    assert submit(client, submitted["token"]).status_code == 200
+    assert tags() == {"document.jpg": [], "face.jpg": []}

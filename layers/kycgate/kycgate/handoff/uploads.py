@@ -2,8 +2,9 @@
 image, store it under the tenant's KYC request, fill the slot. No HTTP.
 
 The only handoff rules that load Pillow and S3; the status and connect functions do without them.
-DynamoDB: handoff 1 (GetItem), slot 1 (UpdateItem). S3: one PutObject, plus one DeleteObjects when
-the upload replaces an earlier one (retake) or its slot update is refused.
+DynamoDB: handoff 1 (GetItem), slot 1 (UpdateItem). S3: one PutObject (tagged unsubmitted until the
+submit), plus one DeleteObjects when the upload replaces an earlier one (retake) or its slot update is
+refused.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from kycgate.handoff.schemas import SLOT_FILLED, KycSubmissionStatus, UploadKycH
 if TYPE_CHECKING:
     from kycgate.core.images import ImageProof
 
+# template.yaml's ProofsBucket lifecycle rule UnsubmittedHandoffPhotos filters on this tag.
+UNSUBMITTED_TAGS = {"kycgate-unsubmitted": "true"}
+
 
 def upload_slot(request: UploadKycHandoffSlotRequest) -> KycSubmissionStatus:
     """Fill (or refill: a retake) one slot. 404 unknown token, 410 expired, 409 once submitted, 422 for a
@@ -32,7 +36,8 @@ def upload_slot(request: UploadKycHandoffSlotRequest) -> KycSubmissionStatus:
         message = f"this submission does not ask for {request.slot.value}; it asks for {', '.join(slots)}"
         raise Unprocessable(message, errors=[field_error(["body", "slot"], message, "slot_not_requested")])
     object_key = slot_object_key(item, request.slot.value, image.extension)
-    stored = blobs.put(object_key, image.data, image.mime)
+    # Tagged until submitted: the bucket's lifecycle rule deletes the photos of a link never submitted.
+    stored = blobs.put(object_key, image.data, image.mime, tags=UNSUBMITTED_TAGS)
     file = {
         "key": stored.key,
         "version_id": stored.version_id,

@@ -12,7 +12,7 @@ link's removal and the callback. Two submits race to one winner; the other gets 
 
 DynamoDB: handoff 1 (GetItem), request + customer 1 (BatchGetItem), the customer's alerts 1 (Query,
 submit links only), TransactWriteItems 1. S3: one GetObject per image the face checks read (document,
-document_two, face).
+document_two, face), one DeleteObjectTagging per slot (its photos are kept from then on).
 """
 
 from __future__ import annotations
@@ -148,6 +148,16 @@ def _commit(
     extra: list[dict[str, Any]],
     callbacks: list[Any],
 ) -> None:
+    # Before the commit, never after: a committed request whose photos the lifecycle rule then deleted
+    # would lose its proofs; untagged photos of a failed commit only stay until the customer submits again.
+    try:
+        blobs.untag([blobs.StoredBlob(f["key"], f.get("version_id")) for f in item["files"].values()])
+    except Exception:
+        # A retake since the handoff was read purged the version it names: that is the slot changing.
+        current = handoff_store.get_handoff(digest)
+        if current is not None and current.get("uploads") != item["uploads"]:
+            raise _slot_changed() from None
+        raise
     try:
         store.commit_change(item["tenant_id"], change, customer=customer_change, extra=extra, deliveries=callbacks)
     except store.StaleWrite as stale:
@@ -160,12 +170,14 @@ def _commit(
             if current["expires_at"] <= clock.now():
                 raise handoff_service.expired() from None
             if current.get("uploads") != item["uploads"]:
-                raise Conflict(
-                    "A photo was replaced while the documents were checked; submit again.", slug="slot-changed"
-                ) from None
+                raise _slot_changed() from None
         raise Conflict(
             "The customer or the KYC request changed while the documents were checked; submit again."
         ) from None
+
+
+def _slot_changed() -> Conflict:
+    return Conflict("A photo was replaced while the documents were checked; submit again.", slug="slot-changed")
 
 
 def _images_for_checks(item: dict[str, Any]) -> dict[ProofType, Any]:
