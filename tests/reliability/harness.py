@@ -344,7 +344,25 @@ def _verification_body(customer_id: str, selfie: str | None = None) -> dict[str,
     }
 
 
+# The preferences the factories' documents meet. The fuzzer PATCHes preferences at random (a proof of
+# address required, three documents, no selfie ...), so a factory puts these back before it builds.
+FACTORY_PREFERENCES = {
+    "is_face_verification_required": True,
+    "is_address_verification_required": False,
+    "is_age_verification_required": True,
+    "min_age": 18,
+    "max_age": 120,
+    "required_document_count": 1,
+    "supported_document_types": ["passport", "national_id", "driving_license", "residence_permit"],
+}
+
+
+def settle_preferences(world: World, tenant: TenantHandle) -> None:
+    world.ok("PATCH", "/api/v1/kyc/preferences", tenant, json=FACTORY_PREFERENCES)
+
+
 def _verify(world: World, tenant: TenantHandle, selfie: str | None, expected: str) -> dict[str, Any]:
+    settle_preferences(world, tenant)
     body = _verification_body(_customer(world, tenant), selfie)
     result = world.ok("POST", "/api/v1/kyc/documents/verify", tenant, json=body)
     assert result["status"] == expected, result
@@ -449,6 +467,7 @@ def _page_asset(world: World, tenant: TenantHandle) -> str:
 
 def kyc_link(world: World, tenant: TenantHandle) -> dict[str, Any]:
     """A fresh passport submit link (document + face) for a new customer of the tenant."""
+    settle_preferences(world, tenant)
     body = {"customer_id": _customer(world, tenant), "document_type": "passport", "callback_url": CALLBACK_URL}
     link = world.ok("POST", "/api/v1/kyc/submit-link", tenant, json=body)
     assert link["status"] == "pending_submission" and link["token"], link
