@@ -169,13 +169,14 @@ def main() -> None:
             # table; DynamoDB's does not. Dropping each new session keeps moto's cost flat.
             from kycgate.core import ids
             from kycgate.core.dynamo import ddb, key, sessions_table
+            from kycgate.handoff import store as handoff_store
             from kycgate.reuse import store
 
             digest = ids.digest(response["token"])
             for pk, sk in (
                 (store.session_pk(tenant.tenant_id, response["reference"]), store.SESSION_SK),
                 (store.token_pk(digest), store.TOKEN_SK),
-                (store.handoff_pk(digest), store.HANDOFF_SK),
+                (handoff_store.handoff_pk(digest), handoff_store.HANDOFF_SK),
             ):
                 ddb().delete_item(TableName=sessions_table(), Key=key(pk, sk))
 

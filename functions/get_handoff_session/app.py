@@ -1,4 +1,4 @@
+from kycgate.handoff.api import routes
 from kycgate.lambda_entry import handler_for
-from kycgate.reuse.api import routes
 
 handler = handler_for(routes, "get_handoff_session")

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import assert_collector_resumed, load_event, load_function, make_tenant
+from tests.integration.documents_support import seed_sample_filled_link, seed_sample_submit_link
 from tests.integration.kya_support import seed_sample_kya_task, seed_sample_lists
 from tests.integration.kyc_support import seed_sample_customer, seed_sample_kyc_request
 from tests.integration.reuse_support import seed_sample_alert, seed_sample_kyc_customer, seed_sample_reuse_session
@@ -41,6 +42,16 @@ SEEDERS.update(
         "list_kyc_alerts": seed_sample_alert,
         "get_kyc_alert": seed_sample_alert,
         "update_kyc_alert": seed_sample_alert,
+    }
+)
+
+SEEDERS.update(
+    {
+        "request_kyc_submit_link": seed_sample_customer,
+        "request_additional_documents": seed_sample_kyc_request,
+        "get_kyc_submission_status": seed_sample_submit_link,
+        "upload_kyc_handoff_slot": seed_sample_submit_link,
+        "submit_kyc_handoff": seed_sample_filled_link,
     }
 )
 

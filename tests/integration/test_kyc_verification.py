@@ -55,13 +55,16 @@ def test_genuine_pair_is_approved_and_the_selfie_becomes_the_reference_face(clie
     with dynamodb_calls() as calls:
         response = verify(client, tenant_a, "obama")
     assert response.status_code == 201, response.text
-    # The API key lookup of the local auth dependency, then the route's own two calls.
-    assert calls == ["GetItem", "BatchGetItem", "TransactWriteItems"]
+    # The API key lookup of the local auth dependency, then the route's own three calls (the Query counts
+    # the customer's open Re-Use KYC alerts for the risk score).
+    assert calls == ["GetItem", "BatchGetItem", "Query", "TransactWriteItems"]
     body = response.json()
     assert body["status"] == "approved"
     assert body["declined_code"] is None
     assert body["face_match_score"] >= 0.45
     assert body["warnings"] == {}
+    assert (body["risk_score"], body["risk_level"]) == (0, "low")
+    assert body["risk_factors"] == {"face": 0, "age": 0, "document_warnings": 0, "reuse_alerts": 0}
     assert [p["proof_type"] for p in body["proofs"]] == ["document_front", "selfie"]
     assert body["proofs"][1] == {
         "proof_type": "selfie",
@@ -394,3 +397,27 @@ def test_manual_decline_and_review_of_an_older_request(client: Any, tenant_a: An
         ).status_code
         == 404
     )
+
+
+def test_proof_of_address_is_required_while_the_tenant_asks_for_it(client: Any, tenant_a: Any) -> None:
+    from tests.integration.documents_support import b64, utility_bill
+    from tests.integration.reuse_support import set_preferences
+
+    create_customer(client, tenant_a, "obama", address={"line1": "1 Main St", "city": "Springfield", "country": "US"})
+    set_preferences(client, tenant_a, is_address_verification_required=True)
+    before = stored_object_versions()
+    refused = verify(client, tenant_a, "obama")
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [
+        {
+            "loc": ["body", "proof_of_address"],
+            "msg": "a proof of address is required while is_address_verification_required is on",
+            "type": "missing",
+        }
+    ]
+    assert stored_object_versions() == before
+    body = verify(client, tenant_a, "obama", proof_of_address=b64(utility_bill())).json()
+    assert (body["status"], body["warnings"]) == ("approved", {})
+    assert [p["proof_type"] for p in body["proofs"]] == ["document_front", "proof_of_address", "selfie"]
+    proofs = client.get(f"{KYC}/requests/{body['kyc_id']}/proofs", headers=tenant_a.headers).json()
+    assert requests.get(proofs[1]["url"], timeout=10).content == utility_bill()

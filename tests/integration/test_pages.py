@@ -105,6 +105,36 @@ def test_a_desktop_on_the_phone_link_is_told_to_scan_the_qr_code(pages: Any, use
     assert 'class="qr-code"' in response.text
 
 
+@pytest.mark.parametrize(
+    ("user_agent", "kind"),
+    [
+        (IPHONE, "kyc-capture"),
+        (ANDROID, "kyc-capture"),
+        (MAC, "kyc-handoff"),
+        (WINDOWS, "kyc-handoff"),
+        ("", "kyc-handoff"),
+    ],
+)
+def test_the_kyc_page_is_the_camera_on_a_phone_and_the_qr_code_on_a_desktop(
+    pages: Any, tenant_a: Any, user_agent: str, kind: str
+) -> None:
+    from tests.integration.documents_support import open_link
+    from tests.integration.kyc_support import create_customer
+
+    create_customer(pages, tenant_a, "obama")
+    link = open_link(pages, tenant_a)
+    assert link["link"] == f"{BASE}/kyc-submit?token={link['token']}"
+    response = page(pages, "/kyc-submit", link["token"], user_agent=user_agent)
+    assert response.status_code == 200
+    assert markup(response.text).page == kind
+    if kind == "kyc-capture":
+        assert 'id="preview"' in response.text and 'id="slot-list"' in response.text
+        assert 'class="qr-code"' not in response.text
+    else:
+        assert f'<p class="link-text">{link["link"]}</p>' in response.text  # the very link the QR code encodes
+        assert 'id="progress-list"' in response.text
+
+
 def test_the_desktop_page_shows_the_session_link_as_a_qr_code(pages: Any, tenant_a: Any) -> None:
     kyc_customer(pages, tenant_a)
     enable(pages, tenant_a)
@@ -133,7 +163,7 @@ def test_without_base_url_the_qr_link_is_beside_the_page_under_the_api_stage(
     assert f'<p class="link-text">{link}</p>' in response["body"]
 
 
-@pytest.mark.parametrize("path", ["/reuse-kyc-submit", "/reuse-kyc"])
+@pytest.mark.parametrize("path", ["/reuse-kyc-submit", "/reuse-kyc", "/kyc-submit"])
 @pytest.mark.parametrize("token", [None, "", "short", "a" * 129, "<script>alert(1)</script>" + "a" * 20, "a b" * 10])
 def test_a_damaged_link_gets_a_clear_page_and_nothing_is_reflected(pages: Any, path: str, token: str | None) -> None:
     response = page(pages, path, token)
@@ -146,7 +176,17 @@ def test_a_damaged_link_gets_a_clear_page_and_nothing_is_reflected(pages: Any, p
 # ---------------------------------------------------------------- security headers and markup
 
 
-@pytest.mark.parametrize(("path", "user_agent"), [("/reuse-kyc-submit", IPHONE), ("/reuse-kyc", MAC)])
+PAGE_SCRIPTS = {
+    "/reuse-kyc-submit": ["pages.js"],
+    "/reuse-kyc": ["pages.js"],
+    "/kyc-submit": ["pages.js", "kyc-submit.js"],
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "user_agent"),
+    [("/reuse-kyc-submit", IPHONE), ("/reuse-kyc", MAC), ("/kyc-submit", ANDROID), ("/kyc-submit", WINDOWS)],
+)
 def test_pages_send_security_headers_and_hold_no_inline_script_or_style(pages: Any, path: str, user_agent: str) -> None:
     response = page(pages, path, user_agent=user_agent)
     headers = response.headers
@@ -166,8 +206,9 @@ def test_pages_send_security_headers_and_hold_no_inline_script_or_style(pages: A
     assert headers["cache-control"] == "no-store"
     parsed = markup(response.text)
     assert parsed.inline == []
-    # One script, kycgate's own, linked relatively so the page works under an API Gateway stage.
-    assert [s["src"] for s in parsed.scripts] == [f"assets/pages.js?v={_version(pages, 'pages.js')}"]
+    # kycgate's own scripts only, linked relatively so the page works under an API Gateway stage.
+    assert [s["src"] for s in parsed.scripts] == [f"assets/{n}?v={_version(pages, n)}" for n in PAGE_SCRIPTS[path]]
+    assert all("defer" in s for s in parsed.scripts)
     assert "http" not in re.sub(r'<p class="link-text">[^<]*</p>', "", response.text)  # no third-party URL
 
 
@@ -178,7 +219,10 @@ def _version(client: Any, name: str) -> str:
     return client.get(f"/assets/{name}").headers["etag"].strip('"')
 
 
-@pytest.mark.parametrize(("name", "media_type"), [("pages.js", "text/javascript"), ("pages.css", "text/css")])
+@pytest.mark.parametrize(
+    ("name", "media_type"),
+    [("pages.js", "text/javascript"), ("kyc-submit.js", "text/javascript"), ("pages.css", "text/css")],
+)
 def test_assets_are_cached_by_content_hash(pages: Any, name: str, media_type: str) -> None:
     plain = pages.get(f"/assets/{name}")
     assert plain.status_code == 200
@@ -207,10 +251,10 @@ def test_pages_stay_out_of_the_openapi_document_but_keep_operation_ids(pages: An
     from fastapi.routing import APIRoute
 
     paths = pages.get("/openapi.json").json()["paths"]
-    assert not {"/reuse-kyc-submit", "/reuse-kyc", "/assets/{name}"} & set(paths)
+    assert not {"/reuse-kyc-submit", "/reuse-kyc", "/kyc-submit", "/assets/{name}"} & set(paths)
     assert f"{BY_TOKEN}/{{token}}" in paths
     operations = {r.operation_id for r in pages.app.routes if isinstance(r, APIRoute)}
-    assert {"reuse_kyc_submit_page", "reuse_kyc_page", "get_page_asset"} <= operations
+    assert {"reuse_kyc_submit_page", "reuse_kyc_page", "kyc_submit_page", "get_page_asset"} <= operations
 
 
 # ---------------------------------------------------------------- the status route the pages poll
@@ -284,14 +328,26 @@ def test_status_by_token_reveals_nothing_of_another_tenants_routes(client: Any, 
 # ---------------------------------------------------------------- tokens stay out of logs
 
 
-@pytest.mark.parametrize("op", ["reuse_kyc_submit_page", "reuse_kyc_page", "get_reuse_kyc_session_status_by_token"])
+@pytest.mark.parametrize(
+    "op",
+    [
+        "reuse_kyc_submit_page",
+        "reuse_kyc_page",
+        "get_reuse_kyc_session_status_by_token",
+        "kyc_submit_page",
+        "get_kyc_submission_status",
+        "get_handoff_session",
+    ],
+)
 def test_the_token_never_reaches_the_logs_even_with_event_logging_on(
     op: str, aws: Any, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from kycgate.core.logs import logger
+    from tests.integration.documents_support import SAMPLE_LINK_TOKEN, seed_sample_submit_link
 
     make_tenant("Sample tenant", tenant_id="ten_sample")
     seed_sample_reuse_session()
+    seed_sample_submit_link()
     # Powertools reads this when the handler is built: log every incoming event, token and all.
     monkeypatch.setenv("POWERTOOLS_LOGGER_LOG_EVENT", "true")
     handler = load_function(op)
@@ -305,3 +361,4 @@ def test_the_token_never_reaches_the_logs_even_with_event_logging_on(
     assert response["statusCode"] == 200
     assert "queryStringParameters" in stdout.getvalue() or "pathParameters" in stdout.getvalue()  # logged...
     assert SAMPLE_TOKEN not in stdout.getvalue()  # ...with the token redacted
+    assert SAMPLE_LINK_TOKEN not in stdout.getvalue()

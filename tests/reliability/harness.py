@@ -6,6 +6,8 @@ request" for an operation builds one from three registries, each keyed by a *nam
 
 - ``OBJECTS``: path/query parameter name -> a factory that creates the object for a tenant through
   the public API and returns its id (``customer_id``, ``kyc_id``, ``token`` ...).
+  ``OPERATION_OBJECTS``: (operation id, parameter name) -> a factory, for an operation whose parameter
+  of a shared name is an object of another kind (a KYC submit link's ``token``, not a Re-Use KYC one).
 - ``FIELDS``: request body field name -> a value provider (live token, real photo, existing customer).
 - ``BODY_RECIPES``: request model name -> a full body, for models whose required fields need more
   than the generic filler can guess (a *new* customer id, a fresh session reference).
@@ -231,15 +233,19 @@ class World:
         assert response.status_code < 300, f"{method} {path} -> {response.status_code} {response.text[:500]}"
         return response.json() if "json" in response.headers.get("content-type", "") else response.text
 
-    def obj(self, name: str, tenant: TenantHandle) -> str:
-        """The tenant's object for a parameter name, created once per world."""
+    def obj(self, name: str, tenant: TenantHandle, operation: str | None = None) -> str:
+        """The tenant's object for a parameter name (of ``operation``, when it has its own kind), created
+        once per world."""
         with self._lock:
-            cache_key = (name, tenant.tenant_id)
+            own = (operation, name) in OPERATION_OBJECTS
+            cache_key = (f"{name}@{operation}" if own else name, tenant.tenant_id)
             if cache_key not in self._objects:
-                self._objects[cache_key] = self.fresh(name, tenant)
+                self._objects[cache_key] = self.fresh(name, tenant, operation)
             return self._objects[cache_key]
 
-    def fresh(self, name: str, tenant: TenantHandle) -> str:
+    def fresh(self, name: str, tenant: TenantHandle, operation: str | None = None) -> str:
+        if (operation, name) in OPERATION_OBJECTS:
+            return OPERATION_OBJECTS[(operation, name)](self, tenant)
         if name not in OBJECTS:
             raise LookupError(unknown_parameter_message(name))
         return OBJECTS[name](self, tenant)
@@ -346,7 +352,25 @@ def _verification_body(customer_id: str, selfie: str | None = None) -> dict[str,
     }
 
 
+# The preferences the factories' documents meet. The fuzzer PATCHes preferences at random (a proof of
+# address required, three documents, no selfie ...), so a factory puts these back before it builds.
+FACTORY_PREFERENCES = {
+    "is_face_verification_required": True,
+    "is_address_verification_required": False,
+    "is_age_verification_required": True,
+    "min_age": 18,
+    "max_age": 120,
+    "required_document_count": 1,
+    "supported_document_types": ["passport", "national_id", "driving_license", "residence_permit"],
+}
+
+
+def settle_preferences(world: World, tenant: TenantHandle) -> None:
+    world.ok("PATCH", "/api/v1/kyc/preferences", tenant, json=FACTORY_PREFERENCES)
+
+
 def _verify(world: World, tenant: TenantHandle, selfie: str | None, expected: str) -> dict[str, Any]:
+    settle_preferences(world, tenant)
     body = _verification_body(_customer(world, tenant), selfie)
     result = world.ok("POST", "/api/v1/kyc/documents/verify", tenant, json=body)
     assert result["status"] == expected, result
@@ -454,6 +478,23 @@ def _page_asset(world: World, tenant: TenantHandle) -> str:
     return match.group(1)
 
 
+def kyc_link(world: World, tenant: TenantHandle) -> dict[str, Any]:
+    """A fresh passport submit link (document + face) for a new customer of the tenant."""
+    settle_preferences(world, tenant)
+    body = {"customer_id": _customer(world, tenant), "document_type": "passport", "callback_url": CALLBACK_URL}
+    link = world.ok("POST", "/api/v1/kyc/submit-link", tenant, json=body)
+    assert link["status"] == "pending_submission" and link["token"], link
+    return link
+
+
+def _filled_kyc_link(world: World, tenant: TenantHandle) -> str:
+    """A fresh submit link with both its slots uploaded (the same person's passport photo and selfie)."""
+    token = kyc_link(world, tenant)["token"]
+    for slot, name in (("document", DOCUMENT_PHOTO), ("face", SELFIE_PHOTO)):
+        world.ok("POST", "/api/v1/kyc/session/upload", None, json={"token": token, "slot": slot, "image": photo(name)})
+    return token
+
+
 OBJECTS: dict[str, Callable[[World, TenantHandle], str]] = {
     "customer_id": _customer,
     "kyc_id": _kyc_request,
@@ -463,6 +504,16 @@ OBJECTS: dict[str, Callable[[World, TenantHandle], str]] = {
     "delivery_id": _delivery,
     "name": _page_asset,
     "kya_id": _kya_task,
+}
+
+
+# A KYC handoff's token routes take a submit link's token; the Re-Use KYC ones (and the handoff routes
+# both share) take OBJECTS["token"], a Re-Use KYC session's.
+OPERATION_OBJECTS: dict[tuple[str, str], Callable[[World, TenantHandle], str]] = {
+    ("get_kyc_submission_status", "token"): lambda world, tenant: kyc_link(world, tenant)["token"],
+    ("upload_kyc_handoff_slot", "token"): lambda world, tenant: kyc_link(world, tenant)["token"],
+    ("submit_kyc_handoff", "token"): _filled_kyc_link,
+    ("kyc_submit_page", "token"): lambda world, tenant: kyc_link(world, tenant)["token"],
 }
 
 
@@ -488,6 +539,23 @@ BODY_RECIPES: dict[str, Callable[[World, TenantHandle], dict[str, Any]]] = {
         "token": reuse_session(world, tenant)["token"],
         "proof": photo(SELFIE_PHOTO),
     },
+    # A new customer each time: the customer's open link would answer every later request without a write.
+    "RequestKycSubmitLinkRequest": lambda world, tenant: {
+        "customer_id": _customer(world, tenant),
+        "document_type": "passport",
+        "callback_url": CALLBACK_URL,
+        "trigger_event": "onboarding",
+    },
+    "RequestAdditionalDocumentsRequest": lambda world, tenant: {
+        "document_types": ["proof_of_address"],
+        "message": "Please send a utility bill from the last three months.",
+    },
+    "UploadKycHandoffSlotRequest": lambda world, tenant: {
+        "token": kyc_link(world, tenant)["token"],
+        "slot": "document",
+        "image": photo(DOCUMENT_PHOTO),
+    },
+    "SubmitKycHandoffRequest": lambda world, tenant: {"token": _filled_kyc_link(world, tenant)},
 }
 
 
@@ -556,9 +624,11 @@ def valid_request(world: World, op: Operation, tenant: TenantHandle | None = Non
     """
     tenant = tenant or world.a
     get = world.fresh if fresh else world.obj
-    values = {name: get(name, tenant) for name in op.path_params}
+    values = {name: get(name, tenant, op.operation_id) for name in op.path_params}
     # Required parameters, and the capability token of pages that read it from the query string.
-    params = {name: get(name, tenant) for name, required in op.query_params if required or name == "token"}
+    params = {
+        name: get(name, tenant, op.operation_id) for name, required in op.query_params if required or name == "token"
+    }
     body = None
     if op.body is not None:
         if op.body_model in BODY_RECIPES:

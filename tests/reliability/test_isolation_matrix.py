@@ -4,7 +4,9 @@ Tenant-key routes: A's objects addressed with B's key -> 404 problem+json, nothi
 A's data in the answer; a create with A's id makes B's own object and leaves A's alone; lists read
 as B show nothing of A's; no key / revoked key / malformed keys -> 401 problem+json. A's own
 test-mode key (kg_test_) is held to the same rows as another tenant: live and test data never meet.
-Token routes: unknown, malformed and expired tokens -> 404/410 (422 for a malformed token in a body).
+Token routes: unknown, malformed and expired tokens -> 404/410 (422 for a malformed token in a body);
+a valid token of tenant A's writes only A's items and objects and answers nothing of B's, who holds
+live objects of every kind beside it.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def _cases(op: Operation) -> list[str]:
             cases += ["read-as-other-tenant", "read-as-test-mode"]
         return cases
     if op.auth == "token":
-        return [*WRONG_TOKENS, "expired-token"]
+        return [*WRONG_TOKENS, "expired-token", "own-tenant-token"]
     return ["public"] if op.operation_id in PUBLIC_OPERATIONS else []
 
 
@@ -256,6 +258,27 @@ def _expired_token(world: World, op: Operation, case: str) -> None:
         clock.reset()
 
 
+def _own_tenant_token(world: World, op: Operation, case: str) -> None:
+    # Tenant B holds live objects of every kind this route's tokens reach, so a leak would show them.
+    b_values = [world.b.tenant_id, world.b.api_key]
+    b_values += [world.obj(name, world.b, op.operation_id) for name in ("customer_id", "kyc_id", "token")]
+    request = valid_request(world, op, world.a, fresh=True)
+    before = aws_state()
+    response = request.send(world)
+    assert response.status_code < 300, response.text[:300]
+    after = aws_state()
+    for table, items in after.items.items():
+        for item in map(json.loads, items - before.items[table]):
+            pk, owner = item["PK"]["S"], item.get("tenant_id", {}).get("S")
+            assert pk.startswith(f"T#{world.a.tenant_id}#") or owner == world.a.tenant_id, (
+                f"{op.label} with tenant A's token wrote {pk} (tenant {owner})"
+            )
+    for object_key, _ in after.versions - before.versions:
+        assert object_key.startswith(f"{world.a.tenant_id}/"), f"{op.label} with A's token stored {object_key}"
+    leaked = [v for v in b_values if isinstance(v, str) and v in response.text]
+    assert not leaked, f"{op.label} with A's token answered tenant B's {leaked}"
+
+
 def _public(world: World, op: Operation, case: str) -> None:
     request = valid_request(world, op)
     before = aws_state()
@@ -274,6 +297,7 @@ CASES: dict[str, Callable[[World, Operation, str], None]] = {
     "read-as-other-tenant": _read_as_other_tenant,
     "wrong-token": _wrong_token,
     "expired-token": _expired_token,
+    "own-tenant-token": _own_tenant_token,
 }
 
 

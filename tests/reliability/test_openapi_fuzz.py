@@ -142,15 +142,15 @@ def _use_live_values(world: World, op: Operation, case: Any, data: Any) -> None:
     """Swap generated ids for tenant A's live objects, and image fields for real photos, at random."""
     for name in op.path_params:
         if name in OBJECTS and data.draw(st.booleans(), label=f"live {name}"):
-            case.path_parameters[name] = world.obj(name, world.a)
+            case.path_parameters[name] = world.obj(name, world.a, op.operation_id)
     for name, _ in op.query_params:
         if name in OBJECTS and data.draw(st.booleans(), label=f"live {name}"):
-            case.query = {**(case.query or {}), name: world.obj(name, world.a)}
+            case.query = {**(case.query or {}), name: world.obj(name, world.a, op.operation_id)}
     if isinstance(case.body, dict):
         for name in list(case.body):
             # Body fields that refer to an existing object (FIELDS), by the object's parameter name.
             if name in FIELDS and name in OBJECTS and data.draw(st.booleans(), label=f"live {name}"):
-                case.body[name] = world.obj(name, world.a)
+                case.body[name] = world.obj(name, world.a, op.operation_id)
             elif IMAGE_FIELD.search(name) and data.draw(st.integers(0, 3), label=f"photo {name}") == 0:
                 case.body[name] = photo(data.draw(st.sampled_from(["obama_1.jpg", "obama_2.jpg", "biden_1.jpg"])))
 

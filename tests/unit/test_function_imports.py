@@ -28,6 +28,13 @@ OPENING_ONLY = (
 )
 
 
+# What only the handoff's upload needs (Pillow, S3), and what only its submit needs (the face models and
+# document verification's rules): polling the handoff and connecting the phone load neither.
+HANDOFF_UPLOAD_ONLY = ("kycgate.core.images", "kycgate.core.blobs", "PIL")
+HANDOFF_SUBMIT_ONLY = ("kycgate.faces", "kycgate.kyc.verification", "kycgate.kyc.submission")
+HANDOFF_POLLING = ["get_handoff_session", "connect_mobile_session", "get_kyc_submission_status"]
+
+
 # Each cut: the modules only some functions may load, and the functions that must not load them.
 CUTS = {
     "kyc context": (
@@ -38,7 +45,15 @@ CUTS = {
             "get_reuse_kyc_session_status_by_token",
             "get_preferences",
             "update_preferences",
+            *HANDOFF_POLLING,
         ],
+    ),
+    "handoff upload": (HANDOFF_UPLOAD_ONLY, HANDOFF_POLLING),
+    "handoff submit": (HANDOFF_SUBMIT_ONLY, [*HANDOFF_POLLING, "upload_kyc_handoff_slot"]),
+    # Issuing a link reads the preferences and checks URLs; it decodes no image and compares no face.
+    "links": (
+        ("kycgate.faces", "kycgate.core.images", "kycgate.kyc.verification", "kycgate.kyc.submission", "PIL"),
+        ["request_kyc_submit_link", "request_additional_documents"],
     ),
     "verification": (
         VERIFICATION_ONLY,

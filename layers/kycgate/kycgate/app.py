@@ -16,6 +16,7 @@ ROUTER_MODULES = (
     "kycgate.preferences.api",
     "kycgate.kyc.api",
     "kycgate.reuse.api",
+    "kycgate.handoff.api",
     "kycgate.webhooks.api",
     "kycgate.compliance.kya.api",
     "kycgate.pages.api",

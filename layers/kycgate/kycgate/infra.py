@@ -86,8 +86,24 @@ def provision(template: dict[str, Any] | None = None, prefix: str = "kycgate") -
         versioning = resource.get("Properties", {}).get("VersioningConfiguration")
         if versioning:
             aws.client("s3").put_bucket_versioning(Bucket=bucket, VersioningConfiguration=versioning)
+        lifecycle = resource.get("Properties", {}).get("LifecycleConfiguration")
+        if lifecycle:
+            aws.client("s3").put_bucket_lifecycle_configuration(
+                Bucket=bucket, LifecycleConfiguration={"Rules": [_lifecycle_rule(r) for r in lifecycle["Rules"]]}
+            )
         out.buckets[name] = bucket
     return out
+
+
+def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """A CloudFormation lifecycle rule (the tag-filtered expirations the template uses) in the S3 API's shape."""
+    (tag,) = rule["TagFilters"]
+    converted: dict[str, Any] = {"ID": rule["Id"], "Status": rule["Status"], "Filter": {"Tag": tag}}
+    if "ExpirationInDays" in rule:
+        converted["Expiration"] = {"Days": rule["ExpirationInDays"]}
+    if "NoncurrentVersionExpiration" in rule:
+        converted["NoncurrentVersionExpiration"] = rule["NoncurrentVersionExpiration"]
+    return converted
 
 
 def _create_table(table_name: str, props: dict[str, Any]) -> str:

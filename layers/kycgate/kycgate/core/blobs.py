@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
+from urllib.parse import urlencode
 
 from kycgate.core import aws
 from kycgate.core.logs import logger
@@ -15,16 +16,27 @@ class StoredBlob(NamedTuple):
     version_id: str | None  # None when the bucket is not versioned (moto without versioning)
 
 
-def put(key: str, body: bytes, content_type: str) -> StoredBlob:
+def put(key: str, body: bytes, content_type: str, tags: Mapping[str, str] | None = None) -> StoredBlob:
     # Encryption is the bucket's default (SSE-KMS, template.yaml), so no caller can forget it.
+    tagging = {"Tagging": urlencode(dict(tags))} if tags else {}
     response = aws.client("s3").put_object(
-        Bucket=get_settings().proofs_bucket, Key=key, Body=body, ContentType=content_type
+        Bucket=get_settings().proofs_bucket, Key=key, Body=body, ContentType=content_type, **tagging
     )
     return StoredBlob(key=key, version_id=response.get("VersionId"))
 
 
-def get(key: str) -> bytes:
-    response = aws.client("s3").get_object(Bucket=get_settings().proofs_bucket, Key=key)
+def untag(blobs: Sequence[StoredBlob]) -> None:
+    """Remove every tag of these object versions (so that no tag-filtered lifecycle rule deletes them).
+    One DeleteObjectTagging per object."""
+    for blob in blobs:
+        version = {"VersionId": blob.version_id} if blob.version_id else {}
+        aws.client("s3").delete_object_tagging(Bucket=get_settings().proofs_bucket, Key=blob.key, **version)
+
+
+def get(key: str, version_id: str | None = None) -> bytes:
+    """The object's bytes; with ``version_id`` that version's (what a record points at, not a later overwrite)."""
+    version = {"VersionId": version_id} if version_id else {}
+    response = aws.client("s3").get_object(Bucket=get_settings().proofs_bucket, Key=key, **version)
     return response["Body"].read()
 
 

@@ -1,7 +1,8 @@
 """HTTP edge of the KYC context: translate requests to service calls, nothing more.
 
 The rules modules are imported on first use (core.lazy): only verify_documents loads document
-verification (preferences, images, faces), the other functions the customer and request rules.
+verification (preferences, images, faces), the link functions the link rules (preferences, URL checks),
+the other functions the customer and request rules.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ from kycgate.kyc.schemas import (
     KycRequestListResponse,
     ProfileListResponse,
     ProofDownloadURL,
+    RequestAdditionalDocumentsRequest,
+    RequestAdditionalDocumentsResponse,
+    RequestKycSubmitLinkRequest,
+    RequestKycSubmitLinkResponse,
     UpdateKycStatusRequest,
 )
 from kycgate.kyc.vocabulary import CUSTOMER_ID_PATTERN, KycStatus
@@ -34,8 +39,9 @@ CustomerIdQuery = Annotated[str, Query(pattern=CUSTOMER_ID_PATTERN, description=
 KycIdPath = Annotated[str, Path(min_length=1, max_length=64, description="the kyc_id of a KYC request")]
 
 if TYPE_CHECKING:
-    from kycgate.kyc import service, verification
+    from kycgate.kyc import links, service, verification
 else:
+    links = lazy_module("kycgate.kyc.links")
     service = lazy_module("kycgate.kyc.service")
     verification = lazy_module("kycgate.kyc.verification")
 
@@ -79,6 +85,28 @@ def verify_documents(body: DocumentVerificationRequest, tenant_id: TenantId) -> 
     PATCH /requests/{kyc_id}/status). With callback_url the same body is also sent as a webhook.
     """
     return verification.verify_documents(tenant_id, body)
+
+
+@routes.post("/submit-link", operation_id="request_kyc_submit_link", response_model=RequestKycSubmitLinkResponse)
+def request_kyc_submit_link(body: RequestKycSubmitLinkRequest, tenant_id: TenantId) -> RequestKycSubmitLinkResponse:
+    """Open a KYC request (pending_submission) the customer completes on their phone: `link` is the
+    hosted capture page (show it as a QR code on a desktop), `token` authorizes its handoff for 15
+    minutes. While the customer's link is open, asking again returns it (same kyc_id and token)."""
+    return links.request_submit_link(tenant_id, body)
+
+
+@routes.post(
+    "/requests/{kyc_id}/additional-documents",
+    operation_id="request_additional_documents",
+    response_model=RequestAdditionalDocumentsResponse,
+)
+def request_additional_documents(
+    kyc_id: KycIdPath, body: RequestAdditionalDocumentsRequest, tenant_id: TenantId
+) -> RequestAdditionalDocumentsResponse:
+    """Ask the customer for more documents on an approved, declined or in_review request: it becomes
+    additional_documents_requested with a new link; what they send lands on it as submitted_documents
+    and it goes to in_review. While that link is open, asking again returns it."""
+    return links.request_additional_documents(tenant_id, kyc_id, body)
 
 
 @routes.get("/requests", operation_id="list_kyc_requests", response_model=KycRequestListResponse)

@@ -17,7 +17,14 @@ from pydantic import (
 from kycgate.core import clock
 from kycgate.core.pagination import KycPagination
 from kycgate.core.wire import CreatedRange, Printable, StrictWireModel, WireModel
-from kycgate.kyc.vocabulary import CustomerId, KycStatus, SupportedDocumentType
+from kycgate.kyc.vocabulary import (
+    DOCUMENT_TYPES_WITH_BACK,
+    AdditionalDocumentType,
+    CustomerId,
+    KycStatus,
+    RiskLevel,
+    SupportedDocumentType,
+)
 
 # ---------------------------------------------------------------- customers
 
@@ -125,10 +132,6 @@ class ProfileListResponse(WireModel):
 
 # ---------------------------------------------------------------- KYC requests
 
-DOCUMENT_TYPES_WITH_BACK = frozenset(
-    {SupportedDocumentType.NATIONAL_ID, SupportedDocumentType.DRIVING_LICENSE, SupportedDocumentType.RESIDENCE_PERMIT}
-)
-
 
 class KycDeclinedCode(StrEnum):
     NO_FACE_ON_DOCUMENT = "no_face_on_document"
@@ -161,6 +164,9 @@ KYC_DECLINED_DESCRIPTIONS: dict[KycDeclinedCode, str] = {
 class ProofType(StrEnum):
     DOCUMENT_FRONT = "document_front"
     DOCUMENT_BACK = "document_back"
+    DOCUMENT_TWO_FRONT = "document_two_front"  # the second identity document (required_document_count 2)
+    DOCUMENT_TWO_BACK = "document_two_back"
+    PROOF_OF_ADDRESS = "proof_of_address"
     SELFIE = "selfie"
 
 
@@ -176,6 +182,28 @@ class ProofDownloadURL(WireModel):
     proof_type: ProofType
     url: str = Field(description="presigned GET URL")
     expires_at: str
+    document_id: str | None = Field(None, description="the SubmittedDocument this proof belongs to, if any")
+
+
+class SubmittedDocument(WireModel):
+    """A document the customer sent in answer to RequestAdditionalDocumentsRequest, on the same request."""
+
+    document_id: str
+    document_type: AdditionalDocumentType
+    proofs: list[Proof] = Field(description="its images; download them with GET .../requests/{kyc_id}/proofs")
+    message: str = Field(description="the message of the request it answered")
+    requested_at: str
+    submitted_at: str
+
+
+class RequestedDocuments(WireModel):
+    """The tenant's latest request for additional documents on a KYC request."""
+
+    document_types: list[AdditionalDocumentType]
+    message: str
+    requested_at: str
+    link_expires_at: str
+    fulfilled_at: str | None = None
 
 
 class DocumentVerificationRequest(StrictWireModel):
@@ -187,6 +215,11 @@ class DocumentVerificationRequest(StrictWireModel):
     )
     selfie: str | None = Field(
         None, description="base64 JPEG or PNG; required while preferences.is_face_verification_required"
+    )
+    proof_of_address: str | None = Field(
+        None,
+        description="base64 JPEG or PNG of a utility bill or bank statement; required while "
+        "preferences.is_address_verification_required (stored for review, not read automatically)",
     )
     birthday: Birthday | None = Field(None, description="sets the customer's birthday before the age check")
     callback_url: Annotated[str, StringConstraints(max_length=2048)] | None = Field(
@@ -204,14 +237,29 @@ class KycRequest(WireModel):
     kyc_id: str
     customer_id: str
     document_type: SupportedDocumentType
+    document_two_type: SupportedDocumentType | None = Field(None, description="the second identity document")
     status: KycStatus
     declined_code: KycDeclinedCode | None = None
     declined_reason: str | None = None
     face_match_score: float | None = Field(None, description="0..1 similarity of selfie and document face")
+    risk_score: int | None = Field(
+        None, ge=0, le=100, description="0-100 from the checks that ran (README: risk score); null until they ran"
+    )
+    risk_level: RiskLevel | None = Field(
+        None, description="risk_score against your medium/high_risk_score when the checks ran; kept as decided"
+    )
+    risk_factors: dict[str, int] = Field(default_factory=dict, description="the points risk_score adds up, by check")
     warnings: dict[str, dict[str, str]] = Field(
         default_factory=dict, description="checks that did not pass cleanly, by check name"
     )
     proofs: list[Proof]
+    submitted_documents: list[SubmittedDocument] = Field(
+        default_factory=list, description="documents sent in answer to requests for additional documents"
+    )
+    requested_documents: RequestedDocuments | None = None
+    trigger_event: str | None = None
+    locale: str | None = None
+    link_expires_at: str | None = Field(None, description="when the latest submit or additional-documents link lapses")
     callback_url: str | None = None
     review_note: str | None = None
     reviewed_at: str | None = None
@@ -244,6 +292,79 @@ class UpdateKycStatusRequest(StrictWireModel):
         if self.declined_code is not None and self.status != KycStatus.DECLINED:
             raise ValueError("declined_code is only allowed with status declined")
         return self
+
+
+# ---------------------------------------------------------------- submit links and additional documents
+
+# BCP 47 language tags as browsers send them: en, de-CH, zh-Hant-TW.
+_Locale = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$"),
+    Field(description="BCP 47 language tag of the customer, e.g. en or de-CH"),
+]
+_TriggerEvent = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    Printable,
+    Field(description='what made you ask, e.g. "onboarding", "login", "transaction"'),
+]
+_Url = Annotated[str, StringConstraints(max_length=2048)]
+# A message to the customer may break lines; other control and bidi-override characters have no place in it.
+_FORBIDDEN_IN_MESSAGE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _message_text(value: str) -> str:
+    if _FORBIDDEN_IN_MESSAGE.search(value):
+        raise ValueError("must not contain control characters (other than line breaks) or bidirectional overrides")
+    return value
+
+
+class RequestKycSubmitLinkRequest(StrictWireModel):
+    customer_id: CustomerId = Field(description="a customer created with POST /api/v1/kyc/customers")
+    document_type: SupportedDocumentType = Field(description="the identity document the customer photographs")
+    document_two_type: SupportedDocumentType | None = Field(
+        None, description="a second identity document; required while preferences.required_document_count is 2"
+    )
+    birthday: Birthday | None = Field(None, description="sets the customer's birthday for the age check")
+    callback_url: _Url | None = Field(None, description="https URL that receives the KycRequest at each change")
+    redirect_url: _Url | None = Field(None, description="https URL the page sends the customer to afterwards")
+    locale: _Locale | None = None
+    trigger_event: _TriggerEvent | None = None
+
+
+class RequestKycSubmitLinkResponse(WireModel):
+    kyc_id: str = Field(description="the KYC request, pending_submission until the customer submits")
+    customer_id: str
+    status: KycStatus
+    token: str = Field(description="the handoff's capability token (GET /api/v1/kyc/session/{token}), 15 minutes")
+    link: str = Field(description="BASE_URL_FRONTEND/kyc-submit?token=...: the page, for the phone or as a QR code")
+    expires_at: str = Field(description="when the token and the link stop working")
+    required_slots: list[str] = Field(description="the handoff slots the customer is asked to fill")
+
+
+class RequestAdditionalDocumentsRequest(StrictWireModel):
+    document_types: list[AdditionalDocumentType] = Field(
+        min_length=1,
+        max_length=4,
+        description="what to send: up to two identity documents, proof_of_address, selfie (each once)",
+    )
+    message: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000), AfterValidator(_message_text)
+    ] = Field(description="shown to the customer on the page, e.g. why and what exactly")
+    redirect_url: _Url | None = Field(None, description="https URL the page sends the customer to afterwards")
+
+    @model_validator(mode="after")
+    def _each_once(self) -> Self:
+        if len(set(self.document_types)) != len(self.document_types):
+            raise ValueError("document_types must not repeat a type")
+        identity = [t for t in self.document_types if t.value in SupportedDocumentType._value2member_map_]
+        if len(identity) > 2:
+            raise ValueError("at most two identity documents per request (the handoff has two document slots)")
+        return self
+
+
+class RequestAdditionalDocumentsResponse(RequestKycSubmitLinkResponse):
+    """The new handoff link for the additional documents; the request is additional_documents_requested."""
 
 
 class CheckKycStatusResponse(WireModel):

@@ -97,10 +97,19 @@ def list_kyc_requests(tenant_id: str, filters: KycRequestFilters, page: int, pag
 
 
 def get_kyc_proofs(tenant_id: str, kyc_id: str) -> list[ProofDownloadURL]:
-    keys: dict[str, str] = _kyc_record(tenant_id, kyc_id)[store.PROOF_KEYS]
+    """The request's own images, then those of each submitted document (with its document_id)."""
+    record = _kyc_record(tenant_id, kyc_id)
     expires_at = clock.iso(clock.now() + get_settings().proof_url_ttl_seconds)
+    sets = [(None, record.get(store.PROOF_KEYS) or {})]
+    sets += [(d["document_id"], d.get(store.PROOF_KEYS) or {}) for d in record.get("submitted_documents", [])]
     return [
-        ProofDownloadURL(proof_type=proof_type, url=store.proof_url(keys[proof_type]), expires_at=expires_at)
+        ProofDownloadURL(
+            proof_type=proof_type,
+            url=store.proof_url(keys[proof_type]),
+            expires_at=expires_at,
+            document_id=document_id,
+        )
+        for document_id, keys in sets
         for proof_type in ProofType
         if proof_type in keys
     ]

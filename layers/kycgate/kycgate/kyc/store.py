@@ -7,11 +7,12 @@ one busy tenant never concentrates its writes on a single partition key.
 DynamoDB calls per route (the API key lookup of the local auth dependency comes on top; in AWS
 the API Gateway authorizer does it, cached):
 - create_customer: 1 (PutItem). get_customer, check_kyc_status, get_kyc_proofs, get_kyc_request: 1 (GetItem).
-- verify_documents: 2 — one BatchGetItem (preferences + customer, kyc.reference) and one
-  TransactWriteItems (request + customer + pending delivery). Measured in
-  tests/integration/test_kyc_verification.py.
+- verify_documents: 3 — one BatchGetItem (preferences + customer, kyc.reference), one Query (the
+  customer's open Re-Use KYC alerts, for the risk score) and one TransactWriteItems (request + customer
+  + pending delivery). Measured in tests/integration/test_kyc_verification.py.
   S3: one PutObject per image before the transaction, one DeleteObjects when it fails.
 - update_kyc_status: 3 — GetItem request, GetItem customer, TransactWriteItems.
+- Every status change is one TransactWriteItems built by ``commit_change`` (RequestChange lists them).
 - list_customers, list_kyc_requests: one Query per 1 MB page of the tenant's index.
 """
 
@@ -23,13 +24,17 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from kycgate.core import blobs
 from kycgate.core.blobs import StoredBlob
 from kycgate.core.dynamo import (
+    batch_get,
+    cancellation_reasons,
     ddb,
     from_item,
     is_condition_failure,
     is_transaction_condition_failure,
     key,
+    live,
     query_index,
     records_table,
+    sessions_table,
     to_item,
     to_value,
 )
@@ -42,10 +47,13 @@ if TYPE_CHECKING:  # Pillow is imported only by the routes that decode images
     from kycgate.core.images import ImageProof
 
 KYC_REQUEST_SK = "KYC_REQUEST"
+OPEN_LINK_SK = "OPENLINK"
 # Attributes of a KYC request only the backend reads: never part of a wire body.
 PROOF_KEYS = "proof_keys"
 SELFIE_TEMPLATE = "selfie_template"
 FACE_BACKEND = "face_backend"
+RULES = "rules"  # a submit link's preferences snapshot (kyc.requirements.RULES)
+HANDOFF = "handoff"  # the request's latest handoff link: token, token_digest, expires_at (idempotent replays)
 
 
 class AlreadyExists(Exception):
@@ -53,7 +61,10 @@ class AlreadyExists(Exception):
 
 
 class StaleWrite(Exception):
-    """A conditional write lost to a concurrent change; the caller re-reads and decides again."""
+    """A conditional write lost to a concurrent change; the caller re-reads and decides again.
+
+    ``args[0]`` is DynamoDB's error: ``lost_to(stale.args[0], i)`` tells which entry's condition failed.
+    """
 
 
 class CustomerKycChange(NamedTuple):
@@ -78,6 +89,10 @@ def kyc_request_pk(tenant_id: str, kyc_id: str) -> str:
 
 def kyc_requests_index_pk(tenant_id: str) -> str:
     return f"{tenant_pk(tenant_id)}#KYCREQUESTS"
+
+
+def open_link_pk(tenant_id: str, customer_id: str) -> str:
+    return f"{tenant_pk(tenant_id)}#KYCLINK#{customer_id}"
 
 
 def proof_key(tenant_id: str, kyc_id: str, proof_type: str, extension: str) -> str:
@@ -151,18 +166,12 @@ def save_verification(
 
     StaleWrite when the customer changed since it was read (another verification or review won).
     """
-    kyc_id = document["kyc_id"]
-    item = {
-        "PK": kyc_request_pk(tenant_id, kyc_id),
-        "SK": KYC_REQUEST_SK,
-        "GSI1PK": kyc_requests_index_pk(tenant_id),
-        "GSI1SK": f"{document['created_at']}#{kyc_id}",
-        **document,
-    }
-    put = {
-        "Put": {"TableName": records_table(), "Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}
-    }
-    _commit([put, _customer_update(tenant_id, change)], deliveries)
+    commit_change(
+        tenant_id,
+        RequestChange(document["kyc_id"], None, document["status"], document),
+        customer=change,
+        deliveries=deliveries,
+    )
 
 
 def get_kyc_request(tenant_id: str, kyc_id: str) -> dict[str, Any] | None:
@@ -171,6 +180,18 @@ def get_kyc_request(tenant_id: str, kyc_id: str) -> dict[str, Any] | None:
         TableName=records_table(), Key=key(kyc_request_pk(tenant_id, kyc_id), KYC_REQUEST_SK), ConsistentRead=True
     )
     return from_item(response.get("Item"))
+
+
+def request_and_customer(
+    tenant_id: str, kyc_id: str, customer_id: str
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """(request, customer) items, each None when absent. One BatchGetItem (another per unprocessed retry)."""
+    keys = [
+        key(kyc_request_pk(tenant_id, kyc_id), KYC_REQUEST_SK),
+        key(customer_pk(tenant_id, customer_id), CUSTOMER_SK),
+    ]
+    found = {item["SK"]: item for item in batch_get(records_table(), keys, consistent=True)}
+    return found.get(KYC_REQUEST_SK), found.get(CUSTOMER_SK)
 
 
 def list_kyc_requests(
@@ -207,18 +228,155 @@ def save_review(
 
     One TransactWriteItems. StaleWrite when the request left in_review or the customer changed.
     """
-    names, values, assignments = _assignments(changes)
-    update = {
+    commit_change(
+        tenant_id,
+        RequestChange(kyc_id, "in_review", changes["status"], changes),
+        customer=change,
+        deliveries=deliveries,
+    )
+
+
+# ---------------------------------------------------------------- status changes
+
+
+class RequestChange(NamedTuple):
+    """One change of a KYC request's status. Every status change of every route goes through
+    ``commit_change``: the one place the overview's counters (by status, by risk level, per day) join
+    the change's own transaction, and every change is conditional on the status it was decided from.
+
+    The changes, by route:
+    - documents/verify:          (new) -> approved | declined | in_review
+    - submit-link:               (new) -> pending_submission
+    - submit-link, after a lapse: pending_submission -> expired (the customer's new link replaces it)
+    - handoff submit:            pending_submission -> approved | declined | in_review
+    - requests/{id}/status:      in_review -> approved | declined
+    - additional-documents:      approved | declined | in_review -> additional_documents_requested
+    - handoff submit (additional documents): additional_documents_requested -> in_review
+    - additional-documents, after a lapse: additional_documents_requested -> (same), a new link only
+    A counter needs from_status, to_status (equal: nothing to count), the request's risk_level (``fields``
+    or the stored item) and the day of ``fields["updated_at"]``.
+    """
+
+    kyc_id: str
+    from_status: str | None  # None: the request is created, ``fields`` is the whole document
+    to_status: str
+    fields: dict[str, Any]  # attributes to set (None values are skipped); includes "status" = to_status
+    appends: dict[str, list[Any]] | None = None  # list attributes to extend
+    removes: tuple[str, ...] = ()
+
+
+def commit_change(
+    tenant_id: str,
+    *changes: RequestChange,
+    customer: CustomerKycChange | None = None,
+    extra: Sequence[dict[str, Any]] = (),
+    deliveries: Sequence[PendingDelivery] = (),
+) -> None:
+    """The requests' changes, their customer's (when given), ``extra`` TransactWriteItems entries (handoff,
+    open link) and the callbacks, all or nothing. One TransactWriteItems, its entries in that order.
+
+    StaleWrite when any condition fails: a request left ``from_status`` (or exists, for a create), the
+    customer changed, or an ``extra`` entry's own condition failed. The caller re-reads and decides.
+    """
+    items = [_request_write(tenant_id, change) for change in changes]
+    if customer is not None:
+        items.append(_customer_update(tenant_id, customer))
+    _commit([*items, *extra], deliveries)
+
+
+def _request_write(tenant_id: str, change: RequestChange) -> dict[str, Any]:
+    if change.fields.get("status") != change.to_status:
+        raise ValueError("a RequestChange's fields must set status to its to_status")
+    if change.from_status is None:
+        document = change.fields
+        item = {
+            "PK": kyc_request_pk(tenant_id, change.kyc_id),
+            "SK": KYC_REQUEST_SK,
+            "GSI1PK": kyc_requests_index_pk(tenant_id),
+            "GSI1SK": f"{document['created_at']}#{change.kyc_id}",
+            **document,
+        }
+        return {
+            "Put": {
+                "TableName": records_table(),
+                "Item": to_item(item),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        }
+    names, values, assignments = _assignments(change.fields)
+    for i, (name, entries) in enumerate((change.appends or {}).items()):
+        names[f"#a{i}"] = name
+        values[f":a{i}"] = to_value(list(entries))
+        assignments.append(f"#a{i} = list_append(if_not_exists(#a{i}, :nothing), :a{i})")
+        values[":nothing"] = to_value([])
+    expression = "SET " + ", ".join(assignments)
+    if change.removes:
+        names.update({f"#r{i}": name for i, name in enumerate(change.removes)})
+        expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(change.removes)))
+    return {
         "Update": {
             "TableName": records_table(),
-            "Key": key(kyc_request_pk(tenant_id, kyc_id), KYC_REQUEST_SK),
-            "UpdateExpression": "SET " + ", ".join(assignments),
-            "ConditionExpression": "#status = :in_review",
-            "ExpressionAttributeNames": {**names, "#status": "status"},
-            "ExpressionAttributeValues": {**values, ":in_review": to_value("in_review")},
+            "Key": key(kyc_request_pk(tenant_id, change.kyc_id), KYC_REQUEST_SK),
+            "UpdateExpression": expression,
+            "ConditionExpression": "#current = :from",
+            "ExpressionAttributeNames": {**names, "#current": "status"},
+            "ExpressionAttributeValues": {**values, ":from": to_value(change.from_status)},
         }
     }
-    _commit([update] if change is None else [update, _customer_update(tenant_id, change)], deliveries)
+
+
+# ---------------------------------------------------------------- open submit links
+
+# SessionsTable PK ``T#<tenant>#KYCLINK#<customer_id>`` SK ``OPENLINK``: the customer's latest submit
+# link (kyc_id, token, link_expires_at, required_slots), so that asking again while it is open returns
+# it instead of a second request. Deleted when its documents are submitted; replaced once it lapsed.
+
+
+def get_open_link(tenant_id: str, customer_id: str) -> dict[str, Any] | None:
+    """The customer's latest unsubmitted submit link, lapsed or not (past its retention: None). One GetItem."""
+    response = ddb().get_item(
+        TableName=sessions_table(), Key=key(open_link_pk(tenant_id, customer_id), OPEN_LINK_SK), ConsistentRead=True
+    )
+    return live(from_item(response.get("Item")))
+
+
+def open_link_put(tenant_id: str, link: dict[str, Any], *, replaces: str | None, now: float) -> dict[str, Any]:
+    """The TransactWriteItems entry that records ``link`` as the customer's open link: only where there
+    is none, or where the one there is ``replaces`` (a kyc_id) and has lapsed. A lost race fails it,
+    returning the winner (ReturnValuesOnConditionCheckFailure)."""
+    entry: dict[str, Any] = {
+        "TableName": sessions_table(),
+        "Item": to_item({"PK": open_link_pk(tenant_id, link["customer_id"]), "SK": OPEN_LINK_SK, **link}),
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+    if replaces is None:
+        entry["ConditionExpression"] = "attribute_not_exists(PK) OR expires_at <= :now"
+        entry["ExpressionAttributeValues"] = {":now": to_value(now)}
+    else:
+        entry["ConditionExpression"] = "kyc_id = :old AND link_expires_at <= :now"
+        entry["ExpressionAttributeValues"] = {":old": to_value(replaces), ":now": to_value(now)}
+    return {"Put": entry}
+
+
+def open_link_delete(tenant_id: str, customer_id: str, kyc_id: str) -> dict[str, Any]:
+    """The TransactWriteItems entry that closes the customer's open link once ``kyc_id``'s documents are
+    submitted (a no-op when it is gone or names another request)."""
+    return {
+        "Delete": {
+            "TableName": sessions_table(),
+            "Key": key(open_link_pk(tenant_id, customer_id), OPEN_LINK_SK),
+            "ConditionExpression": "attribute_not_exists(PK) OR kyc_id = :kyc",
+            "ExpressionAttributeValues": {":kyc": to_value(kyc_id)},
+        }
+    }
+
+
+def lost_to(exc: Exception, index: int) -> tuple[bool, dict[str, Any] | None]:
+    """Whether the transaction failed on its entry ``index``'s condition, and the item it found there."""
+    reasons = cancellation_reasons(exc)
+    if len(reasons) > index and reasons[index].get("Code") == "ConditionalCheckFailed":
+        return True, from_item(reasons[index].get("Item"))
+    return False, None
 
 
 # ---------------------------------------------------------------- helpers
@@ -273,5 +431,5 @@ def _commit(transact_items: list[dict[str, Any]], deliveries: Sequence[PendingDe
         outbox.commit(transact_items, deliveries)
     except Exception as exc:
         if is_transaction_condition_failure(exc):
-            raise StaleWrite from exc
+            raise StaleWrite(exc) from exc
         raise

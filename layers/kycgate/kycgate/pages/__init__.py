@@ -1,1 +1,1 @@
-"""Hosted capture pages: the phone's selfie page and the desktop's QR handoff page."""
+"""Hosted pages: Re-Use KYC's selfie page and QR handoff page, and the KYC submission's document-capture page."""

@@ -57,13 +57,22 @@ def reuse_kyc_page(request: Request, token: str | None = None) -> HTMLResponse:
     return _html(service.handoff_page(token, public_base(request)))
 
 
+@routes.get("/kyc-submit", operation_id="kyc_submit_page", response_class=HTMLResponse, include_in_schema=False)
+def kyc_submit_page(
+    request: Request, token: str | None = None, user_agent: Annotated[str | None, Header()] = None
+) -> HTMLResponse:
+    """A KYC submit link's page: the phone photographs each document and the selfie; a desktop shows the
+    link as a QR code and follows the phone's progress."""
+    return _html(service.kyc_submit_page(token, user_agent, public_base(request)))
+
+
 @routes.get("/assets/{name}", operation_id="get_page_asset", response_class=Response, include_in_schema=False)
 def get_page_asset(
     name: Annotated[str, Path(max_length=64)],
     v: str | None = None,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """The pages' stylesheet and script. Linked as ?v=<content hash>, so that URL never changes content."""
+    """The pages' stylesheet and scripts. Linked as ?v=<content hash>, so that URL never changes content."""
     asset = service.asset(name)
     etag = f'"{asset.version}"'
     headers = {**_COMMON_HEADERS, "ETag": etag, "Cache-Control": _IMMUTABLE if v == asset.version else "no-cache"}

@@ -16,6 +16,7 @@ from string import Template
 from typing import NamedTuple
 
 from kycgate.core.errors import NotFound
+from kycgate.pages.links import page_link
 from kycgate.reuse.capture import is_mobile, submit_link
 
 # Capability tokens are url-safe base64 (ids.new_token); anything else cannot be one, so the page says
@@ -23,7 +24,12 @@ from kycgate.reuse.capture import is_mobile, submit_link
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]{16,128}")
 _QR_BORDER = 4  # modules of quiet zone, as the QR specification asks
 _QR_PIXELS = 256  # about the width the desktop page gives the code
-_MEDIA_TYPES = {"pages.css": "text/css; charset=utf-8", "pages.js": "text/javascript; charset=utf-8"}
+_MEDIA_TYPES = {
+    "pages.css": "text/css; charset=utf-8",
+    "pages.js": "text/javascript; charset=utf-8",
+    "kyc-submit.js": "text/javascript; charset=utf-8",
+}
+KYC_SUBMIT_PAGE = "kyc-submit"
 
 
 class Page(NamedTuple):
@@ -53,6 +59,23 @@ def handoff_page(token: str | None, public_base: str) -> Page:
     if not _is_token(token):
         return _broken_link()
     return _handoff(token, public_base, opened_on_desktop=False)
+
+
+def kyc_submit_page(token: str | None, user_agent: str | None, public_base: str) -> Page:
+    """A KYC submission's page (a submit link's or an additional-documents request's `link`): on a phone,
+    the documents and the selfie slot by slot; on a desktop, the QR code of this very link and the
+    phone's progress. The page reads the slots and the result through the token routes."""
+    if not _is_token(token):
+        return _broken_link()
+    if not is_mobile(user_agent):
+        link = page_link(KYC_SUBMIT_PAGE, token) or page_link(KYC_SUBMIT_PAGE, token, public_base)
+        html = _render(
+            "kyc-handoff.html", title="Continue on your phone", page="kyc-handoff", js=("kyc-submit.js",),
+            qr=qr_svg(link), link=escape(link),
+        )  # fmt: skip
+        return Page(200, html)
+    html = _render("kyc-capture.html", title="Verify your identity", page="kyc-capture", js=("kyc-submit.js",))
+    return Page(200, html)
 
 
 def asset(name: str) -> Asset:
@@ -96,13 +119,16 @@ def _broken_link() -> Page:
     return Page(400, _render("broken.html", title="This link is not complete", page="static"))
 
 
-def _render(content: str, *, title: str, page: str, **values: str) -> str:
+def _render(content: str, *, title: str, page: str, js: tuple[str, ...] = (), **values: str) -> str:
+    """The page in base.html. Every page runs pages.js (the shared helpers, and the Re-Use KYC pages);
+    ``js`` are the page's own scripts after it (deferred scripts run in document order)."""
     body = _template(content).substitute(values)
+    scripts = "\n".join(f'<script src="{_asset_href(name)}" defer></script>' for name in ("pages.js", *js))
     return _template("base.html").substitute(
         title=escape(title),
         page=page,
         css=_asset_href("pages.css"),
-        js=_asset_href("pages.js"),
+        scripts=scripts,
         content=body,
     )
 

@@ -1,9 +1,10 @@
 """HTTP edge of Re-Use KYC: translate requests to service calls, nothing more.
 
-Tenant routes take the API key; submit and the handoff routes are called by the customer's phone
+Tenant routes take the API key; submit and the status by token are called by the customer's phone
 and are authorized by the session's capability token instead (template: Auth Authorizer NONE).
-The handoff and alert routes live under /api/v1/kyc beside the KYC context's own; today only
-Re-Use KYC creates handoff sessions and alerts, so they are served from here. The rules modules are
+The alert routes live under /api/v1/kyc beside the KYC context's own; today only Re-Use KYC raises
+alerts, so they are served from here. The handoff session a Re-Use KYC session opens is served by
+kycgate.handoff, which KYC submit links share. The rules modules are
 imported on first use (core.lazy): opening a session (preferences, triggers, URL checks), the open
 session's rules and the alerts each load only in the functions whose route calls them.
 """
@@ -19,14 +20,11 @@ from kycgate.core.lazy import lazy_module
 from kycgate.core.pagination import PageQuery, PageSizeQuery
 from kycgate.core.routes import RouteTable
 from kycgate.reuse.schemas import (
-    ConnectMobileSessionRequest,
-    ConnectMobileSessionResponse,
     CreateReuseKycSessionRequest,
     CreateReuseKycSessionResponse,
     KycAlert,
     KycAlertFilters,
     KycAlertListResponse,
-    KycHandoffSession,
     ReuseKycCallback,
     ReuseKycTokenStatus,
     SubmitReuseKycSessionRequest,
@@ -88,18 +86,6 @@ def get_reuse_kyc_session_status(
 def get_reuse_kyc_session_status_by_token(token: Annotated[str, Path(max_length=128)]) -> ReuseKycTokenStatus:
     """The same result, for the hosted capture pages that hold the session's token instead of a tenant key."""
     return service.session_status_by_token(token)
-
-
-@routes.get("/session/{token}", operation_id="get_handoff_session", response_model=KycHandoffSession)
-def get_handoff_session(token: Annotated[str, Path(max_length=128)]) -> KycHandoffSession:
-    """The desktop polls this to see `mobile_connected` flip once the phone scanned the QR code."""
-    return service.handoff_session(token)
-
-
-@routes.put("/session/connect", operation_id="connect_mobile_session", response_model=ConnectMobileSessionResponse)
-def connect_mobile_session(body: ConnectMobileSessionRequest) -> ConnectMobileSessionResponse:
-    """The phone attaches to (or, with is_disconnect, releases) a desktop-started session."""
-    return service.connect_mobile(body.token, body.is_disconnect)
 
 
 AlertId = Annotated[str, Path(max_length=128)]

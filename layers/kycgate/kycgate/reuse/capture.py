@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from functools import cache
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode
 
-from kycgate.core.settings import get_settings
+from kycgate.pages.links import page_link
 
 if TYPE_CHECKING:
     from ua_parser import Parser
@@ -50,5 +49,4 @@ def _device_class_parser() -> Parser:
 
 def submit_link(token: str, base: str | None = None) -> str:
     """The phone's capture page for ``token`` under ``base`` (default BASE_URL_FRONTEND); empty without a base."""
-    base = (get_settings().base_url_frontend if base is None else base).rstrip("/")
-    return f"{base}/reuse-kyc-submit?{urlencode({'token': token})}" if base else ""
+    return page_link("reuse-kyc-submit", token, base)

@@ -14,12 +14,13 @@ from kycgate.core import clock, ids
 from kycgate.core.errors import Conflict, ServiceUnavailable
 from kycgate.core.logs import logger
 from kycgate.core.metrics import MetricUnit, metrics
+from kycgate.handoff.store import new_handoff
 from kycgate.kyc import reference
 from kycgate.preferences.schemas import ReuseKycReactions
 from kycgate.preferences.service import preferences_from
 from kycgate.reuse import store
 from kycgate.reuse.capture import submit_link
-from kycgate.reuse.schemas import CreateReuseKycSessionRequest, CreateReuseKycSessionResponse, KycHandoffSession
+from kycgate.reuse.schemas import CreateReuseKycSessionRequest, CreateReuseKycSessionResponse
 from kycgate.reuse.service import PENDING
 from kycgate.reuse.triggers import FEATURE_DISABLED, NO_PRIOR_KYC, REQUIRED, Decision, EventFacts, evaluate_event
 from kycgate.webhooks.callback_urls import checked_url
@@ -121,13 +122,7 @@ def _open_session(
         "token_expires_at": token_expires_at,
         "expires_at": retained_until,
     }
-    handoff = {
-        "tenant_id": tenant_id,
-        **KycHandoffSession().model_dump(),
-        "created_at": created_at,
-        "updated_at": created_at,
-        "expires_at": now + HANDOFF_TTL_SECONDS,
-    }
+    handoff = new_handoff(tenant_id, created_at=created_at, expires_at=now + HANDOFF_TTL_SECONDS)
     try:
         store.create_session(session, pointer, handoff, now)
     except store.SessionTaken as taken:

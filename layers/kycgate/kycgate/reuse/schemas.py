@@ -109,26 +109,6 @@ class ReuseKycTokenStatus(ReuseKycCallback):
     redirect_url: str | None = Field(None, description="where the capture page sends the customer once approved")
 
 
-class KycHandoffSession(WireModel):
-    document: str = ""
-    document_backside: str = ""
-    document_two: str = ""
-    document_two_backside: str = ""
-    address: str = ""
-    face: str = ""
-    mobile_connected: bool = False
-    is_submitted: bool = False
-
-
-class ConnectMobileSessionRequest(StrictWireModel):
-    token: Token
-    is_disconnect: bool = False
-
-
-class ConnectMobileSessionResponse(WireModel):
-    mobile_connected: bool
-
-
 class KycAlertType(StrEnum):
     REUSE_KYC_FAILED = "reuse_kyc_failed"
 

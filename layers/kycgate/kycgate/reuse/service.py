@@ -1,4 +1,4 @@
-"""Re-Use KYC rules once a session is open: judging selfies, retries, reactions, status, handoff.
+"""Re-Use KYC rules once a session is open: judging selfies, retries, reactions, status.
 
 No HTTP and no boto3 here. Opening a session is reuse.opening and the alerts are reuse.alerts, so these
 functions load neither the preferences nor the triggers; the face matcher and Pillow are imported
@@ -17,10 +17,8 @@ from kycgate.kyc.vocabulary import KycStatus
 from kycgate.reuse import store
 from kycgate.reuse.capture import is_mobile
 from kycgate.reuse.schemas import (
-    ConnectMobileSessionResponse,
     KycAlertStatus,
     KycAlertType,
-    KycHandoffSession,
     ReuseKycCallback,
     ReuseKycReactionResult,
     ReuseKycTokenStatus,
@@ -260,28 +258,3 @@ def _status_of(session: dict[str, Any]) -> ReuseKycCallback:
     if session["state"] == PENDING and session["token_expires_at"] <= clock.now():
         callback = callback.model_copy(update={"status": KycStatus.EXPIRED, "declined_reason": None, "warnings": None})
     return callback
-
-
-# ---------------------------------------------------------------- handoff
-
-
-def handoff_session(token: str) -> KycHandoffSession:
-    """One GetItem."""
-    item = store.get_handoff(ids.digest(token))
-    if item is None:
-        raise NotFound("No handoff session has this token.")
-    if item["expires_at"] <= clock.now():
-        raise Gone("This handoff session has expired.", slug="session-expired")
-    return KycHandoffSession.model_validate(item)
-
-
-def connect_mobile(token: str, is_disconnect: bool) -> ConnectMobileSessionResponse:
-    """Attach (or release) the phone. One UpdateItem."""
-    now = clock.now()
-    try:
-        item = store.set_mobile_connected(ids.digest(token), not is_disconnect, now, clock.iso(now))
-    except store.HandoffGone:
-        raise Gone("This handoff session has expired.", slug="session-expired") from None
-    if item is None:
-        raise NotFound("No handoff session has this token.")
-    return ConnectMobileSessionResponse(mobile_connected=item["mobile_connected"])

@@ -6,7 +6,7 @@ SessionsTable
   the customer or the preferences.
 - token     PK ``REUSETOKEN#<sha256(token)>``  SK ``REUSETOKEN``: the capability lookup, resolving to
   exactly one tenant's session. Only the digest is in a key.
-- handoff   PK ``HANDOFF#<sha256(token)>``  SK ``HANDOFF``: the desktop/mobile handoff (same token).
+- handoff   the desktop/mobile handoff (same token), written here, kept by kycgate.handoff.store.
 RecordsTable
 - alert     PK ``T#<tenant>#ALERT#<id>``  SK ``ALERT``; GSI1 ``T#<tenant>#ALERTS`` / ``<created_at>#<id>``.
 
@@ -15,9 +15,9 @@ absent); a Re-Use KYC token's 10-minute validity is ``token_expires_at``, separa
 session still answers "expired" (and its token 410) for the retention period.
 
 DynamoDB calls: create_session 1 (TransactWriteItems; a lost race returns the live session from the
-cancellation reason, no extra read); get_session, get_token, get_handoff, get_alert 1 (GetItem);
+cancellation reason, no extra read); get_session, get_token, get_alert 1 (GetItem);
 record_outcome 1 (UpdateItem, or TransactWriteItems with the alert and callback delivery);
-set_mobile_connected 1, update_alert 1 (UpdateItem); list_alerts one Query per 1 MB page.
+update_alert 1 (UpdateItem); list_alerts one Query per 1 MB page.
 """
 
 from __future__ import annotations
@@ -39,12 +39,12 @@ from kycgate.core.dynamo import (
     to_value,
 )
 from kycgate.core.tenants import tenant_pk
+from kycgate.handoff.store import handoff_put
 from kycgate.webhooks import outbox
 from kycgate.webhooks.outbox import PendingDelivery
 
 SESSION_SK = "SESSION"
 TOKEN_SK = "REUSETOKEN"  # noqa: S105 - a key name, not a secret
-HANDOFF_SK = "HANDOFF"
 ALERT_SK = "ALERT"
 PENDING = "pending"
 
@@ -65,20 +65,12 @@ class SessionChanged(Exception):
         self.current = current
 
 
-class HandoffGone(Exception):
-    """The handoff session exists but has expired."""
-
-
 def session_pk(tenant_id: str, reference: str) -> str:
     return f"{tenant_pk(tenant_id)}#REUSE#{reference}"
 
 
 def token_pk(token_digest: str) -> str:
     return f"REUSETOKEN#{token_digest}"
-
-
-def handoff_pk(token_digest: str) -> str:
-    return f"HANDOFF#{token_digest}"
 
 
 def alert_pk(tenant_id: str, alert_id: str) -> str:
@@ -118,13 +110,7 @@ def create_session(session: dict[str, Any], token: dict[str, Any], handoff: dict
                 "ConditionExpression": "attribute_not_exists(PK)",
             }
         },
-        {
-            "Put": {
-                "TableName": table,
-                "Item": to_item({"PK": handoff_pk(session["token_digest"]), "SK": HANDOFF_SK, **handoff}),
-                "ConditionExpression": "attribute_not_exists(PK)",
-            }
-        },
+        handoff_put(session["token_digest"], handoff),
     ]
     try:
         ddb().transact_write_items(TransactItems=items)
@@ -219,39 +205,6 @@ def reference_image(image_key: str) -> bytes:
     from kycgate.core import blobs
 
     return blobs.get(image_key)
-
-
-# ---------------------------------------------------------------- handoff
-
-
-def get_handoff(token_digest: str) -> dict[str, Any] | None:
-    """The handoff item as stored, expired or not (the caller tells 404 from 410). One GetItem."""
-    response = ddb().get_item(
-        TableName=sessions_table(), Key=key(handoff_pk(token_digest), HANDOFF_SK), ConsistentRead=True
-    )
-    return from_item(response.get("Item"))
-
-
-def set_mobile_connected(token_digest: str, connected: bool, now: float, now_iso: str) -> dict[str, Any] | None:
-    """Flip ``mobile_connected`` on a live handoff and return the item; None when there is no such
-    handoff, HandoffGone when it expired. One UpdateItem."""
-    try:
-        response = ddb().update_item(
-            TableName=sessions_table(),
-            Key=key(handoff_pk(token_digest), HANDOFF_SK),
-            UpdateExpression="SET mobile_connected = :c, updated_at = :u",
-            ConditionExpression="attribute_exists(PK) AND expires_at > :now",
-            ExpressionAttributeValues={":c": to_value(connected), ":u": to_value(now_iso), ":now": to_value(now)},
-            ReturnValues="ALL_NEW",
-            ReturnValuesOnConditionCheckFailure="ALL_OLD",
-        )
-    except Exception as exc:
-        if is_condition_failure(exc):
-            if getattr(exc, "response", {}).get("Item"):
-                raise HandoffGone from exc
-            return None
-        raise
-    return from_item(response["Attributes"])
 
 
 # ---------------------------------------------------------------- alerts

@@ -1,4 +1,5 @@
-// kycgate hosted capture pages: the phone's selfie page ("capture") and the desktop's QR page ("handoff").
+// kycgate hosted capture pages: the phone's selfie page ("capture") and the desktop's QR page ("handoff"),
+// and the helpers the KYC document pages share (window.KycgatePages, used by kyc-submit.js).
 // No dependencies and no inline script (the pages' CSP forbids both). Every URL is relative, so the pages
 // work under an API Gateway stage prefix as well as at the root of a domain.
 "use strict";
@@ -319,6 +320,9 @@
 
     tick();
   }
+
+  // The helpers the KYC document pages (kyc-submit.js, loaded after this script) share with these.
+  window.KycgatePages = { $: $, show: show, call: call, slug: slug, safeUrl: safeUrl };
 
   var page = document.body.getAttribute("data-page");
   if (page === "capture") capturePage();

@@ -1,0 +1,4 @@
+from kycgate.handoff.api import routes
+from kycgate.lambda_entry import handler_for
+
+handler = handler_for(routes, "submit_kyc_handoff")
