@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import gc
 import importlib.util
 import json
@@ -41,10 +42,60 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
         yield env
 
 
+class _TransactionBackups(threading.local):
+    """moto's TransactWriteItems backs up the table once per *item* of the transaction (a deepcopy of the
+    whole table each time, moto/dynamodb/models transact_write_items), so a 4-item transaction copies the
+    table four times. The copies are taken before anything is written, so they are equal: one copy per
+    table per transaction gives the same rollback, and the suite's transactions cost O(table), not
+    O(items x table). Only Table objects are shared, only inside one transaction of this thread."""
+
+    def __init__(self) -> None:
+        self.tables: dict[int, Any] | None = None
+
+
+_backups = _TransactionBackups()
+
+
+class _CopyForMotoDynamodb:
+    """Stands for the ``copy`` module inside moto.dynamodb.models."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    def deepcopy(self, value: Any, memo: Any = None) -> Any:
+        from moto.dynamodb.models.table import Table
+
+        if _backups.tables is None or not isinstance(value, Table):
+            return copy.deepcopy(value, memo)
+        if id(value) not in _backups.tables:
+            _backups.tables[id(value)] = copy.deepcopy(value, memo)
+        return _backups.tables[id(value)]
+
+
+def _one_backup_per_table() -> None:
+    from moto.dynamodb import models
+
+    if isinstance(models.copy, _CopyForMotoDynamodb):
+        return
+    original = models.DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        _backups.tables = {}
+        try:
+            return original(self, transact_items)
+        finally:
+            _backups.tables = None
+
+    models.copy = _CopyForMotoDynamodb()  # type: ignore[assignment]
+    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
 @contextmanager
 def moto_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """The `aws` fixture's body, for fixtures of a wider scope (one stack shared by a module)."""
     from moto import mock_aws
+
+    _one_backup_per_table()
 
     from kycgate.core import clock
     from kycgate.core.aws import reset_clients
@@ -76,12 +127,20 @@ class TenantHandle:
         return {"Authorization": f"Bearer {self.api_key}"}
 
 
-def make_tenant(name: str, tenant_id: str | None = None) -> TenantHandle:
+def make_tenant(name: str, tenant_id: str | None = None, scopes: tuple[str, ...] = ()) -> TenantHandle:
     from kycgate.core.tenants import create_key, create_tenant
 
     tenant = create_tenant(name, tenant_id=tenant_id)
-    issued = create_key(tenant.tenant_id)
+    issued = create_key(tenant.tenant_id, scopes=scopes)
     return TenantHandle(tenant.tenant_id, issued.api_key, issued.key_id)
+
+
+def sandbox_key_of(tenant: TenantHandle) -> TenantHandle:
+    """A test-mode key (kg_test_) of the tenant: the same API over the tenant's test space."""
+    from kycgate.core.tenants import create_key, data_space
+
+    issued = create_key(tenant.tenant_id, mode="test")
+    return TenantHandle(data_space(tenant.tenant_id, "test"), issued.api_key, issued.key_id)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import atomic_moto  # noqa: F401 (where tests found it before it moved to conftest)
 from tests.integration.kyc_support import (
     KYC,
     SAMPLE_TENANT,

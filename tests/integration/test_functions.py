@@ -12,6 +12,7 @@ from tests.conftest import assert_collector_resumed, load_event, load_function, 
 from tests.integration.documents_support import seed_sample_filled_link, seed_sample_submit_link
 from tests.integration.kya_support import seed_sample_kya_task, seed_sample_lists
 from tests.integration.kyc_support import seed_sample_customer, seed_sample_kyc_request
+from tests.integration.levels_support import seed_sample_levels
 from tests.integration.reuse_support import seed_sample_alert, seed_sample_kyc_customer, seed_sample_reuse_session
 from tests.integration.webhooks_support import seed_sample_failed_delivery
 from tests.unit.test_layout import _api_functions
@@ -62,6 +63,46 @@ EXPECTED_STATUS.update({"retry_webhook_delivery": 202})
 
 SEEDERS.update({"create_kya_task": seed_sample_lists, "get_kya_task": seed_sample_kya_task})
 EXPECTED_STATUS.update({"create_kya_task": 201})
+
+
+def _levels(stage: str, tenant_id: str = "ten_sample") -> Callable[[], None]:
+    return lambda: seed_sample_levels(stage, tenant_id)
+
+
+SEEDERS.update(
+    {
+        "create_levels_client": _levels("configuration"),
+        "get_attribute_definitions": _levels("configuration"),
+        "list_legal_documents": _levels("configuration"),
+        "get_levels_client": _levels("client"),
+        "get_kyc_level_info": _levels("client"),
+        "create_kyc_application": _levels("client"),
+        "upload_document_files": _levels("client"),
+        "create_document": _levels("file"),
+        "get_kyc_application": _levels("draft"),
+        "update_kyc_application": _levels("draft"),
+        "get_kyc_application_attribute": _levels("draft"),
+        "get_kyc_application_history": _levels("draft"),
+        "send_verification_code": _levels("draft"),
+        "send_kyc_application_to_review": _levels("filled"),
+        "review_kyc_application": _levels("in_review"),
+        # The sandbox's routes answer test-mode keys only: their samples carry the test space's caller.
+        "sandbox_approve_kyc_application": _levels("in_review", "ten_sample.test"),
+        "sandbox_reject_kyc_application": _levels("in_review", "ten_sample.test"),
+        "sandbox_clarify_kyc_application": _levels("in_review", "ten_sample.test"),
+        "get_liveness_check": _levels("liveness"),
+        "submit_liveness_check": _levels("liveness"),
+    }
+)
+EXPECTED_STATUS.update(
+    {
+        "create_levels_client": 201,
+        "create_kyc_application": 201,
+        "upload_document_files": 201,
+        "create_document": 201,
+        "send_verification_code": 201,
+    }
+)
 
 
 @pytest.mark.parametrize("op", sorted(_api_functions()))

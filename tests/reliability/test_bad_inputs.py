@@ -112,12 +112,15 @@ def _body_cases(op: Operation) -> Iterator[BadInput]:
     yield case("malformed-json", NOT_JSON, _whole(b'{"a": '))
     yield case("truncated-json", NOT_JSON, lambda body: (_json(body)[0][:-3], {"Content-Type": "application/json"}))
     yield case("array-body", {422}, _whole(b"[]"))
-    yield case("null-body", {422}, _whole(b"null"))
-    yield case("empty-body", NOT_JSON, _whole(b""))
+    if not op.optional_body:  # a route that also takes no body answers these as a request without one
+        yield case("null-body", {422}, _whole(b"null"))
+        yield case("empty-body", NOT_JSON, _whole(b""))
     yield case("deep-nesting", NOT_JSON, _whole(b'{"x":' + b"[" * 100_000 + b"]" * 100_000 + b"}"))
     yield case("text-plain-body", {415, 422}, lambda body: (json.dumps(body).encode(), {"Content-Type": "text/plain"}))
     yield case("25mb-body", {413}, _whole(b'{"x": "' + b"A" * (25 * MB) + b'"}'))
-    yield case("25mb-streamed", {413}, _whole(lambda: (b"A" * MB for _ in range(25))))
+    # A multipart route reads the stream only as multipart (anything else is "no files", never read).
+    streamed = "multipart/form-data; boundary=x" if op.multipart else "application/json"
+    yield case("25mb-streamed", {413}, _whole(lambda: (b"A" * MB for _ in range(25)), streamed))
 
 
 def _field_cases(op: Operation) -> Iterator[BadInput]:
@@ -240,7 +243,48 @@ BAD_IMAGES = {
     "too-small-200x200": _b64(png_bytes(200, 200)),
 }
 
-CATALOGUE = [case for op in OPERATIONS for case in (*_body_cases(op), *_field_cases(op))]
+
+def _multipart(files: list[tuple[str, bytes, str]], field: str = "files") -> tuple[bytes, dict[str, str]]:
+    boundary = "kycgate-bad-input-boundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\n'
+        f"Content-Type: {mime}\r\n\r\n".encode()
+        + data
+        + b"\r\n"
+        for name, data, mime in files
+    ]
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), {
+        "Content-Type": f"multipart/form-data; boundary={boundary}"
+    }
+
+
+def _raw(value: str) -> bytes:
+    """A BAD_IMAGES value as the bytes of an uploaded file (what it decodes to, or its text)."""
+    payload = value.partition(",")[2] if value.startswith("data:") else value
+    try:
+        return base64.b64decode(payload, validate=True)
+    except ValueError:
+        return value.encode()
+
+
+def _upload_cases(op: Operation) -> Iterator[BadInput]:
+    """Multipart uploads (field `files`): lying, corrupt, oversized and bomb files, too many files, none."""
+
+    def case(name: str, files: list[tuple[str, bytes, str]], field: str = "files") -> BadInput:
+        return BadInput(op, name, frozenset({422}), lambda body: _multipart(files, field), ("files",))
+
+    for label, value in BAD_IMAGES.items():
+        yield case(f"file-{label}", [(f"{label}.jpg", _raw(value), "image/jpeg")])
+    jpeg = ("passport.jpg", _JPEG, "image/jpeg")
+    yield case("file-16mb", [("big.jpg", _JPEG[:4] + b"\0" * (16 * MB), "image/jpeg")])
+    yield case("files-too-many", [jpeg] * 6)
+    yield case("files-in-another-field", [jpeg], field="file")
+    yield case("file-second-bad", [jpeg, ("second.png", png_bytes(200, 200), "image/png")])
+
+
+CATALOGUE = [
+    case for op in OPERATIONS for case in (*_body_cases(op), *(_upload_cases(op) if op.multipart else _field_cases(op)))
+]
 
 
 # ---------------------------------------------------------------------------------------------- test

@@ -26,6 +26,7 @@ from tests.conftest import TenantHandle
 from tests.reliability.harness import (
     FIELDS,
     PUBLIC_OPERATIONS,
+    TOKEN_PARAMS,
     Operation,
     Request,
     World,
@@ -41,7 +42,11 @@ from tests.reliability.harness import (
 OPERATIONS = operations(create_app())
 
 # Request models whose field names a *new* object (an id in the tenant's own namespace).
-CREATES = {"CreateProfileRequest": "customer_id", "CreateReuseKycSessionRequest": "reference"}
+CREATES = {
+    "CreateProfileRequest": "customer_id",
+    "CreateReuseKycSessionRequest": "reference",
+    "CreateLevelsClientRequest": "client_uuid",
+}
 
 MALFORMED_KEYS: dict[str, dict[str, str]] = {
     "no-key": {},
@@ -169,17 +174,26 @@ def _with_ghost_ids(world: World, op: Operation, request: Request) -> tuple[Requ
     sent = json.dumps([request.url, request.params, request.body])
     renamed = {}
     for value in sorted(owned, key=len, reverse=True):
-        if value in sent:
-            if value.isdigit():  # the seeds' integer ids: an integer never given, of the same length
-                renamed[value] = str(10 ** len(value) - 1 - int(value) % 7)
-                continue
+        if value in sent and value.isdigit():  # the seeds' integer ids: one never given, of the same length
+            renamed[value] = str(10 ** len(value) - 1 - int(value) % 7)
+        elif value in sent and _is_uuid(value):
+            renamed[value] = str(uuid.uuid4())  # an id typed as a UUID must stay one
+        elif value in sent:
             prefix = value.split("_", 1)[0] + "_" if re.match(r"^[a-z]+_", value) else "ghost-"
             renamed[value] = prefix + uuid.uuid4().hex[: max(8, len(value) - len(prefix))]
     for old, new in renamed.items():
         # An integer id is replaced where it stands alone: "1" is also in "/api/v1/".
         sent = re.sub(rf"(?<!\w){old}(?!\w)", new, sent) if old.isdigit() else sent.replace(old, new)
     url, params, body = json.loads(sent)
-    return Request(request.method, url, request.tenant, params, body), {new: old for old, new in renamed.items()}
+    ghost = Request(request.method, url, request.tenant, params, body, request.files)
+    return ghost, {new: old for old, new in renamed.items()}
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        return str(uuid.UUID(value)) == value.lower()
+    except ValueError:
+        return False
 
 
 def _json(response: Any, renamed: dict[str, str] | None = None) -> Any:
@@ -214,11 +228,13 @@ def _read_as_other_tenant(world: World, op: Operation, case: str) -> None:
 
 def _replace_token(world: World, op: Operation, token: str) -> Any:
     request = valid_request(world, op, fresh=True)
-    if "token" in op.path_params:
+    in_path = [name for name in op.path_params if name in TOKEN_PARAMS]
+    in_body = [name for name in request.body or {} if name in TOKEN_PARAMS]
+    if in_path:
         live = request.url.rsplit("/", 1)[-1]
         request.url = request.url[: -len(live)] + token.replace("/", "%2F")
-    elif request.body is not None and "token" in request.body:
-        request.body["token"] = token
+    elif in_body:
+        request.body[in_body[0]] = token
     else:
         request.params["token"] = token
     return request

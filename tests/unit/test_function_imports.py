@@ -80,6 +80,31 @@ CUTS = {
             "update_kyc_alert",
         ],
     ),
+    # Levels (seed 002): Pillow and the face models only in the upload and the liveness selfie; the configuration
+    # rules (and the SSRF guard) only in the configuration routes; SNS/SES only in sending a code; the Sumsub
+    # client only where a Sumsub check is configured; none of the KYC or Re-Use KYC contexts.
+    "levels": (
+        (
+            *KYC_ONLY,
+            "kycgate.reuse.service",
+            "kycgate.core.images",
+            "kycgate.faces",
+            "kycgate.levels.configuration",
+            "kycgate.webhooks.ssrf",
+            "kycgate.levels.sumsub_client",
+            "kycgate.levels.sumsub_liveness",
+        ),
+        [
+            "get_kyc_level_info",
+            "get_kyc_application",
+            "update_kyc_application",
+            "send_kyc_application_to_review",
+            "review_kyc_application",
+            "create_document",
+            "get_liveness_check",
+        ],
+    ),
+    "levels codes": (("kycgate.levels.messaging",), ["update_kyc_application", "send_kyc_application_to_review"]),
     "delivery rules": (
         ("kycgate.webhooks.delivery", "kycgate.webhooks.ssrf"),
         [

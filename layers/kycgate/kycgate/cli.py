@@ -122,6 +122,86 @@ def _lists_status(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _levels_load(args: argparse.Namespace) -> int:
+    """Replace a tenant's levels configuration from a YAML (or JSON) file: over the API with --url and
+    --api-key (the key's mode picks live or test data), or, as an admin, straight into the tables the
+    environment's AWS account holds with --tenant (and --mode test for its test space)."""
+    from pathlib import Path
+
+    from kycgate.levels import configuration
+
+    path = configuration.example_path() if args.example else Path(args.file or "")
+    if not args.example and not args.file:
+        print("error: name a FILE or pass --example", file=sys.stderr)
+        return 2
+    try:
+        document = configuration.read_file(path)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.url:
+        if not args.api_key:
+            print("error: --url needs --api-key", file=sys.stderr)
+            return 2
+        return _put_configuration(args.url, args.api_key, document.model_dump(mode="json", exclude_none=True))
+    if not args.tenant:
+        print("error: say where to load it: --url URL --api-key KEY, or --tenant TENANT_ID", file=sys.stderr)
+        return 2
+    from kycgate.core.errors import Problem
+    from kycgate.core.tenants import data_space, get_tenant
+
+    if get_tenant(args.tenant) is None:
+        print(f"error: tenant {args.tenant} does not exist", file=sys.stderr)
+        return 2
+    try:
+        stored = configuration.replace_configuration(data_space(args.tenant, args.mode), document)
+    except Problem as problem:
+        print(json.dumps(problem.body(), indent=2), file=sys.stderr)
+        return 1
+    print(json.dumps(_summary(stored.model_dump(mode="json"))))
+    return 0
+
+
+def _put_configuration(url: str, api_key: str, document: dict[str, object]) -> int:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(  # noqa: S310 - the operator's own kycgate URL
+        url.rstrip("/") + "/api/v1/levels/configuration",
+        data=json.dumps(document).encode(),
+        method="PUT",
+        headers={"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            stored = json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        print(exc.read().decode(errors="replace"), file=sys.stderr)
+        return 1
+    except urllib.error.URLError as exc:
+        print(f"error: {url} did not answer: {exc.reason}", file=sys.stderr)
+        return 1
+    print(json.dumps(_summary(stored)))
+    return 0
+
+
+def _summary(stored: dict[str, object]) -> dict[str, object]:
+    """The version and every UUID a client of the API needs, by key."""
+    entities = stored.get("legal_entities") or []
+    return {
+        "version": stored.get("version"),
+        "legal_entities": [
+            {
+                "key": entity["key"],
+                "legal_entity_uuid": entity["legal_entity_uuid"],
+                "levels": {level["key"]: level["kyc_level_uuid"] for level in entity["levels"]},
+                "legal_documents": {d["key"]: d["legal_document_uuid"] for d in entity["legal_documents"]},
+            }
+            for entity in entities  # type: ignore[union-attr]
+        ],
+    }
+
+
 def _openapi(_args: argparse.Namespace) -> int:
     from kycgate.app import create_app
 
@@ -182,6 +262,15 @@ def build_parser() -> argparse.ArgumentParser:
     lists_import.set_defaults(run=_lists_import)
     lists_status = lists.add_parser("status", help="print the live index's pointer and manifest")
     lists_status.set_defaults(run=_lists_status)
+    levels = sub.add_parser("levels", help="KYC levels (seed 002)").add_subparsers(dest="action", required=True)
+    load = levels.add_parser("load", help="replace a tenant's levels configuration from a YAML or JSON file")
+    load.add_argument("file", nargs="?", help="the configuration file (YAML, or .json)")
+    load.add_argument("--example", action="store_true", help="load the shipped example configuration")
+    load.add_argument("--url", help="a kycgate API base URL, e.g. http://127.0.0.1:8000 (with --api-key)")
+    load.add_argument("--api-key", help="the tenant's API key (kg_live_ or kg_test_) for --url")
+    load.add_argument("--tenant", help="admin: load straight into this tenant's data (AWS account in the environment)")
+    load.add_argument("--mode", choices=["live", "test"], default="live", help="with --tenant: its live or test data")
+    load.set_defaults(run=_levels_load)
 
     openapi = sub.add_parser("openapi", help="print the OpenAPI document")
     openapi.set_defaults(run=_openapi)

@@ -58,8 +58,18 @@ def prepare_environment(host: str, port: int) -> dict[str, str]:
     os.environ.setdefault("BASE_URL_FRONTEND", f"http://{host}:{port}")
     os.environ.setdefault("KYCGATE_ALLOW_LOOPBACK_CALLBACKS", "true")
     os.environ.setdefault("KYCGATE_FACE_MATCHER", "sface")
+    # No SMS gateway or mail server locally: verification codes go to the console and an outbox file.
+    os.environ.setdefault("KYCGATE_CODE_DELIVERY", "local")
+    os.environ.setdefault("KYCGATE_LOCAL_OUTBOX_PATH", str(_outbox_path()))
     get_settings.cache_clear()
     return provisioned.env()
+
+
+def _outbox_path() -> Any:
+    import tempfile
+    from pathlib import Path
+
+    return Path(tempfile.gettempdir()) / f"kycgate-outbox-{os.getpid()}.jsonl"
 
 
 class LocalContext:
@@ -216,7 +226,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     prepare_environment(host, port)
     lists_line = import_lists_at_start()
     tenant = create_tenant("Demo tenant")
-    issued = create_key(tenant.tenant_id)
+    # The demo key may decide reviews (levels) as a tenant's reviewer would; the test key is the sandbox.
+    issued = create_key(tenant.tenant_id, name="Demo reviewer", scopes=["reviewer"])
+    test_key = create_key(tenant.tenant_id, mode="test")
     stop = threading.Event()
     for loop in background_loops():
         threading.Thread(target=loop, args=(stop,), daemon=True, name=loop.__name__).start()
@@ -231,7 +243,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
                 f"  AWS (moto)   {endpoint}  - state is IN MEMORY and is lost when this process stops",
                 lists_line,
                 f"  demo tenant  {tenant.tenant_id}",
-                f"  demo API key {issued.api_key}",
+                f"  demo API key {issued.api_key}  (reviewer scope)",
+                f"  demo test key {test_key.api_key}  (test mode: its own data, the seeds' sandbox)",
+                f"  codes        SMS/e-mail verification codes are printed here and appended to "
+                f"{os.environ['KYCGATE_LOCAL_OUTBOX_PATH']}",
+                f"  levels       kycgate levels load --example --url http://{host}:{port} --api-key {issued.api_key}",
                 f"  try: curl -H 'Authorization: Bearer {issued.api_key}' http://{host}:{port}/api/v1/kyc/preferences",
             ]
         ),

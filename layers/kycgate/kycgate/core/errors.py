@@ -79,6 +79,13 @@ class Unprocessable(Problem):
     status, title, slug = 422, "Unprocessable Content", "validation-error"
 
 
+class TooManyRequests(Problem):
+    status, title, slug = 429, "Too Many Requests", "too-many-requests"
+
+    def __init__(self, detail: str, retry_after_seconds: int, *, slug: str | None = None) -> None:
+        super().__init__(detail, slug=slug, headers={"Retry-After": str(max(1, retry_after_seconds))})
+
+
 class ServiceUnavailable(Problem):
     status, title, slug = 503, "Service Unavailable", "service-unavailable"
 

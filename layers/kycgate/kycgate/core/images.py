@@ -44,36 +44,42 @@ def decode_image(encoded: str, field: str) -> ImageProof:
     """Validate one base64 image field; raise a 422 naming the field and the rule it broke."""
     if len(encoded) > MAX_BASE64_CHARS:
         raise _invalid(field, "image exceeds 15 MB", "image_too_large")
-    data = _b64decode(_strip_data_url(encoded), field)
+    return check_image(_b64decode(_strip_data_url(encoded), field), field)
+
+
+def check_image(data: bytes, field: str, loc: tuple[str | int, ...] | None = None) -> ImageProof:
+    """Validate image bytes (an uploaded file): the same rules as a base64 field; ``loc`` names where it was sent."""
     if len(data) > MAX_IMAGE_BYTES:
-        raise _invalid(field, "image exceeds 15 MB", "image_too_large")
+        raise _invalid(field, "image exceeds 15 MB", "image_too_large", loc)
     kind = filetype.guess(data)
     mime = kind.mime if kind else None
     if mime not in ALLOWED_MIME:
         found = mime or "unrecognised bytes"
-        raise _invalid(field, f"image must be JPEG or PNG (found {found})", "image_type")
+        raise _invalid(field, f"image must be JPEG or PNG (found {found})", "image_type", loc)
     try:
         with Image.open(io.BytesIO(data)) as img:
             width, height = img.size
-            _check_dimensions(width, height, field)
+            _check_dimensions(width, height, field, loc)
             img.load()
     except Image.DecompressionBombError as exc:
         # Pillow refuses before we read the size: the header declares far more than 8000x8000.
         message = f"each side must be under {MAX_SIDE_EXCLUSIVE} px (the header declares more)"
-        raise _invalid(field, message, "image_size") from exc
+        raise _invalid(field, message, "image_size", loc) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise _invalid(field, "image is corrupt or truncated", "image_corrupt") from exc
+        raise _invalid(field, "image is corrupt or truncated", "image_corrupt", loc) from exc
     return ImageProof(data=data, mime=mime, width=width, height=height)
 
 
-def _check_dimensions(width: int, height: int, field: str) -> None:
+def _check_dimensions(width: int, height: int, field: str, loc: tuple[str | int, ...] | None) -> None:
     if width >= MAX_SIDE_EXCLUSIVE or height >= MAX_SIDE_EXCLUSIVE:
-        raise _invalid(field, f"each side must be under {MAX_SIDE_EXCLUSIVE} px (got {width}x{height})", "image_size")
+        message = f"each side must be under {MAX_SIDE_EXCLUSIVE} px (got {width}x{height})"
+        raise _invalid(field, message, "image_size", loc)
     if max(width, height) <= MIN_LONGEST_SIDE_EXCLUSIVE:
         raise _invalid(
             field,
             f"longest side must exceed {MIN_LONGEST_SIDE_EXCLUSIVE} px (got {width}x{height})",
             "image_size",
+            loc,
         )
 
 
@@ -93,5 +99,6 @@ def _b64decode(encoded: str, field: str) -> bytes:
         raise _invalid(field, "is not valid base64", "base64") from exc
 
 
-def _invalid(field: str, message: str, type_: str) -> Unprocessable:
-    return Unprocessable(f"{field}: {message}", errors=[field_error(["body", field], message, type_)])
+def _invalid(field: str, message: str, type_: str, loc: tuple[str | int, ...] | None = None) -> Unprocessable:
+    where = list(loc) if loc is not None else ["body", field]
+    return Unprocessable(f"{field}: {message}", errors=[field_error(where, message, type_)])

@@ -8,7 +8,7 @@ about 20 ms of every cold start. Pydantic still does the typing and the bounds.
 import os
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Self
+from typing import Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -49,6 +49,13 @@ class Settings(BaseModel):
     # receive webhooks on a laptop. Never set in AWS (template.yaml pins it to false).
     allow_loopback_callbacks: bool = False
     max_body_bytes: int = 20 * 1024 * 1024
+
+    # Verification codes (seed 002 signatures): "aws" sends SMS through SNS and e-mail through SES from
+    # code_email_sender (a verified SES identity); "local" (kycgate serve) prints each code to the
+    # console and appends it to the JSON-lines file local_outbox_path, where a developer or a test reads it.
+    code_delivery: Literal["aws", "local"] = "aws"
+    code_email_sender: str = ""
+    local_outbox_path: str = ""
 
     # Webhook delivery. The retry schedule is comma-separated seconds ("5,300,1800"); unset means
     # webhooks.backoff's default (about 5 s up to 24 h, ten attempts in all).

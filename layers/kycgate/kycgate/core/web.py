@@ -59,8 +59,19 @@ def build_app(routes: Iterable[APIRoute | APIRouter], *, title: str = "kycgate",
         app.router.routes.extend(item.routes if isinstance(item, APIRouter) else [item])
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=get_settings().max_body_bytes)
+    app.add_middleware(SeedTrailingSlash)
     _document_problems_in_openapi(app)
     return app
+
+
+def public_base(request: Request) -> str:
+    """Origin and path prefix the browser used. Behind API Gateway the stage (/live) is in the request's
+    path but not in the route's, so it is taken from the difference."""
+    event = request.scope.get("aws.event") or {}
+    seen = event.get("requestContext", {}).get("path") or ""
+    path = request.url.path
+    prefix = seen[: -len(path)] if seen.endswith(path) else ""
+    return f"{request.url.scheme}://{request.url.netloc}{prefix}"
 
 
 def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
@@ -275,3 +286,25 @@ class BodySizeLimit:
 
 async def _never_receive() -> Message:
     return {"type": "http.disconnect"}
+
+
+# Seed 002 writes every path with a trailing slash (`/v1/clients/kyc-level-info/`). Its routes are declared
+# without one, as every kycgate route (and API Gateway resource paths) are, and a request with the slash
+# is served by the same route instead of a 307 redirect that most HTTP clients do not follow with a body.
+TRAILING_SLASH_PREFIXES = ("/api/v1/levels/",)
+
+
+class SeedTrailingSlash:
+    """Serves ``/api/v1/levels/x/`` as ``/api/v1/levels/x`` (one trailing slash, that prefix only)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and path.endswith("/") and path.startswith(TRAILING_SLASH_PREFIXES):
+            scope = {**scope, "path": path[:-1]}
+            raw = scope.get("raw_path")
+            if isinstance(raw, bytes) and raw.endswith(b"/"):
+                scope["raw_path"] = raw[:-1]
+        await self.app(scope, receive, send)

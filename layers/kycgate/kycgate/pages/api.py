@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from kycgate.core.lazy import lazy_module
 from kycgate.core.routes import RouteTable
+from kycgate.core.web import public_base
 
 if TYPE_CHECKING:
     from kycgate.pages import service
@@ -66,6 +67,14 @@ def kyc_submit_page(
     return _html(service.kyc_submit_page(token, user_agent, public_base(request)))
 
 
+@routes.get(
+    "/levels-liveness", operation_id="levels_liveness_page", response_class=HTMLResponse, include_in_schema=False
+)
+def levels_liveness_page(token: str | None = None) -> HTMLResponse:
+    """kycgate's liveness check of a KYC levels application (the `sumsub_liveness_check_url` value)."""
+    return _html(service.liveness_page(token))
+
+
 @routes.get("/assets/{name}", operation_id="get_page_asset", response_class=Response, include_in_schema=False)
 def get_page_asset(
     name: Annotated[str, Path(max_length=64)],
@@ -79,16 +88,6 @@ def get_page_asset(
     if if_none_match is not None and etag in if_none_match:
         return Response(status_code=304, headers=headers)
     return Response(asset.body, media_type=asset.media_type, headers=headers)
-
-
-def public_base(request: Request) -> str:
-    """Origin and path prefix the browser used. Behind API Gateway the stage (/live) is in the request's
-    path but not in the route's, so it is taken from the difference."""
-    event = request.scope.get("aws.event") or {}
-    seen = event.get("requestContext", {}).get("path") or ""
-    path = request.url.path
-    prefix = seen[: -len(path)] if seen.endswith(path) else ""
-    return f"{request.url.scheme}://{request.url.netloc}{prefix}"
 
 
 def _html(page: service.Page) -> HTMLResponse:

@@ -78,6 +78,14 @@ def kyc_submit_page(token: str | None, user_agent: str | None, public_base: str)
     return Page(200, html)
 
 
+def liveness_page(token: str | None) -> Page:
+    """kycgate's liveness check of a KYC application (levels): a selfie compared with the client's document
+    portrait. Any device with a camera may take it, so there is no phone handoff."""
+    if not _is_token(token):
+        return _broken_link()
+    return Page(200, _render("liveness.html", title="Take a selfie", page="liveness"))
+
+
 def asset(name: str) -> Asset:
     if name not in _MEDIA_TYPES:
         raise NotFound(f"No page asset {name!r}; the pages use {', '.join(sorted(_MEDIA_TYPES))}.")

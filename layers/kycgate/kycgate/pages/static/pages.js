@@ -45,12 +45,16 @@
 
   // fetch JSON; network failures come back as status 0 so callers branch on one thing.
   function call(method, path, body) {
+    return callAt(API, method, path, body);
+  }
+
+  function callAt(base, method, path, body) {
     var init = { method: method, cache: "no-store", credentials: "omit", referrerPolicy: "no-referrer", headers: {} };
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
     }
-    return fetch(API + path, init).then(
+    return fetch(base + path, init).then(
       function (response) {
         return response
           .json()
@@ -81,6 +85,33 @@
     } catch (e) {
       return null;
     }
+  }
+
+  // The current frame of a <video> as a base64 JPEG data URL, its longest side at most MAX_SIDE.
+  function grabFrame(video) {
+    var width = video.videoWidth;
+    var height = video.videoHeight;
+    var scale = Math.min(1, MAX_SIDE / Math.max(width, height));
+    var canvas = document.createElement("canvas");
+    canvas.width = Math.round(width * scale);
+    canvas.height = Math.round(height * scale);
+    canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+    return canvas.toDataURL("image/jpeg", 0.9);
+  }
+
+  // What a getUserMedia failure means for the customer.
+  function cameraMessage(error) {
+    var name = error && error.name;
+    if (name === "NotAllowedError" || name === "SecurityError") {
+      return "Camera access is blocked. Allow camera access for this page in your browser's settings, then tap Try again.";
+    }
+    if (name === "NotFoundError" || name === "OverconstrainedError") {
+      return "We couldn't find a front camera on this device. Open the link on a phone with a camera.";
+    }
+    if (name === "NotReadableError") {
+      return "Another app is using the camera. Close it, then tap Try again.";
+    }
+    return "The camera didn't start. Tap Try again.";
   }
 
   function attemptsText(remaining) {
@@ -169,19 +200,7 @@
           video.play().catch(function () {});
         },
         function (error) {
-          var name = error && error.name;
-          if (name === "NotAllowedError" || name === "SecurityError") {
-            return noCamera(
-              "Camera access is blocked. Allow camera access for this page in your browser's settings, then tap Try again."
-            );
-          }
-          if (name === "NotFoundError" || name === "OverconstrainedError") {
-            return noCamera("We couldn't find a front camera on this device. Open the link on a phone with a camera.");
-          }
-          if (name === "NotReadableError") {
-            return noCamera("Another app is using the camera. Close it, then tap Try again.");
-          }
-          return noCamera("The camera didn't start. Tap Try again.");
+          return noCamera(cameraMessage(error));
         }
       );
     }
@@ -192,21 +211,9 @@
       show("no-camera", "We can't use your camera. " + message);
     }
 
-    // The current frame as base64 JPEG, scaled so its longest side is at most MAX_SIDE.
-    function snapshot() {
-      var width = video.videoWidth;
-      var height = video.videoHeight;
-      var scale = Math.min(1, MAX_SIDE / Math.max(width, height));
-      var canvas = document.createElement("canvas");
-      canvas.width = Math.round(width * scale);
-      canvas.height = Math.round(height * scale);
-      canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
-      return canvas.toDataURL("image/jpeg", 0.9);
-    }
-
     function submit() {
       if (!video.videoWidth) return;
-      var dataUrl = snapshot();
+      var dataUrl = grabFrame(video);
       $("still").src = dataUrl;
       show("checking");
       var proof = dataUrl.slice(dataUrl.indexOf(",") + 1);
@@ -324,7 +331,130 @@
   // The helpers the KYC document pages (kyc-submit.js, loaded after this script) share with these.
   window.KycgatePages = { $: $, show: show, call: call, slug: slug, safeUrl: safeUrl };
 
+  // ---------------------------------------------------------------- levels: kycgate's liveness check
+
+  // The selfie is compared with the portrait on the client's document (seed 002 levels). Any device with
+  // a camera may take it; the token in the URL is the check's only credential.
+  function livenessPage() {
+    var LEVELS = "api/v1/levels/";
+    var video = $("preview");
+    var stream = null;
+
+    function stopCamera() {
+      if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
+      stream = null;
+      video.srcObject = null;
+    }
+
+    function failed(detail) {
+      $("error-detail").textContent = detail;
+      show("error", "Something went wrong. " + detail);
+    }
+
+    function answerProblem(result) {
+      var kind = slug(result);
+      if (result.status === 404) return show("invalid");
+      if (result.status === 410) return show("expired");
+      if (kind === "check-completed") return show("completed");
+      if (kind === "check-exhausted") return show("limit");
+      if (result.status === 0) return failed("Check your internet connection, then try again.");
+      var detail = result.data && result.data.detail ? result.data.detail : "Please try again in a moment.";
+      return failed(detail);
+    }
+
+    function start() {
+      show("loading");
+      callAt(LEVELS, "GET", "liveness/" + enc(token)).then(function (result) {
+        if (result.status !== 200) return answerProblem(result);
+        var check = result.data;
+        if (check.status === "approved") return show("completed");
+        if (check.status === "exhausted") return show("limit");
+        var note = $("attempts-left");
+        note.hidden = check.status !== "declined";
+        note.textContent = attemptsText(check.attempts_left);
+        return openCamera();
+      });
+    }
+
+    function openCamera() {
+      if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+        return noCamera("This browser can't open the camera on this page. Open the link in Safari or Chrome.");
+      }
+      var constraints = { audio: false, video: { facingMode: "user", width: { ideal: 1280 }, height: { ideal: 1280 } } };
+      return navigator.mediaDevices.getUserMedia(constraints).then(
+        function (media) {
+          stream = media;
+          video.srcObject = media;
+          $("capture").disabled = true;
+          show("camera", CAMERA_ON);
+          var ready = function () {
+            $("capture").disabled = false;
+          };
+          if (video.readyState >= 2) ready();
+          else video.addEventListener("loadeddata", ready, { once: true });
+          video.play().catch(function () {});
+        },
+        function (error) {
+          return noCamera(cameraMessage(error));
+        }
+      );
+    }
+
+    function noCamera(message) {
+      stopCamera();
+      $("camera-problem").textContent = message;
+      show("no-camera", "We can't use your camera. " + message);
+    }
+
+    function submit() {
+      if (!video.videoWidth) return;
+      var dataUrl = grabFrame(video);
+      $("still").src = dataUrl;
+      show("checking");
+      var selfie = dataUrl.slice(dataUrl.indexOf(",") + 1);
+      callAt(LEVELS, "POST", "liveness/submit", { liveness_token: token, selfie: selfie }).then(function (result) {
+        if (result.status !== 200) {
+          if (result.status === 422 || result.status === 413) {
+            return declined("We couldn't read that photo. Please take it again.", null);
+          }
+          stopCamera();
+          return answerProblem(result);
+        }
+        var check = result.data;
+        if (check.status === "approved") {
+          stopCamera();
+          return show("approved");
+        }
+        if (check.status === "exhausted") {
+          stopCamera();
+          return show("limit");
+        }
+        return declined(check.client_note || DECLINE_HINTS.face_mismatch, check.attempts_left);
+      });
+    }
+
+    function declined(reason, remaining) {
+      $("declined-reason").textContent = reason;
+      var left = $("retries-left");
+      left.hidden = remaining === null;
+      left.textContent = remaining === null ? "" : attemptsText(remaining);
+      show("declined", "We couldn't confirm it's you. " + reason + (remaining === null ? "" : " " + left.textContent + "."));
+    }
+
+    $("capture").addEventListener("click", submit);
+    $("retry").addEventListener("click", function () {
+      $("attempts-left").hidden = $("retries-left").hidden;
+      $("attempts-left").textContent = $("retries-left").textContent;
+      if (stream) show("camera", CAMERA_ON);
+      else openCamera();
+    });
+    $("camera-retry").addEventListener("click", openCamera);
+    $("error-retry").addEventListener("click", start);
+    start();
+  }
+
   var page = document.body.getAttribute("data-page");
   if (page === "capture") capturePage();
   else if (page === "handoff") handoffPage();
+  else if (page === "liveness") livenessPage();
 })();

@@ -1,0 +1,1 @@
+"""KYC levels (seed 002): configuration, clients, applications, documents, signatures, liveness, review."""
