@@ -714,10 +714,10 @@ def aws_state() -> AwsState:
         name: frozenset(_canonical(item.to_json()["Attributes"]) for item in tables[name].all_items())
         for name in (settings.records_table, settings.sessions_table)
     }
-    versions, _, markers, _, _ = s3_backends[DEFAULT_ACCOUNT_ID]["aws"].list_object_versions(
-        settings.proofs_bucket, max_keys=100_000
-    )
-    entries = {(v.name, str(v.version_id)) for v in versions} | {(m.name, str(m.version_id)) for m in markers}
+    # The bucket's key store itself, not list_object_versions: that deep-copies every version's bytes on
+    # each call, which across the fault trials kept gigabytes of image copies alive until the world closed.
+    bucket = s3_backends[DEFAULT_ACCOUNT_ID]["aws"].get_bucket(settings.proofs_bucket)
+    entries = {(v.name, str(v.version_id)) for _, versions in bucket.keys.iterlists() for v in versions}
     return AwsState(items=items, versions=frozenset(entries))
 
 
