@@ -20,6 +20,7 @@ ROUTER_MODULES = (
     "kycgate.webhooks.api",
     "kycgate.compliance.kya.api",
     "kycgate.levels.api",
+    "kycgate.gateway.api",
     "kycgate.pages.api",
 )
 

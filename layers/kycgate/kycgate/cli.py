@@ -86,6 +86,19 @@ def _deliveries_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _gateway_replay(args: argparse.Namespace) -> int:
+    from kycgate.core.settings import get_settings
+    from kycgate.gateway import service
+    from kycgate.webhooks import queues
+
+    replayed = service.replay_failed(args.tenant)
+    removed = queues.reconcile_dlq(
+        service.is_failed, args.tenant, queue_url=get_settings().dispatch_dlq_url, parse=service.parse_dispatch
+    )
+    print(json.dumps({"replayed": replayed, "dlq_messages_removed": removed}))
+    return 0
+
+
 def _lists_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -245,6 +258,12 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--failed", action="store_true", required=True, help="replay every failed delivery")
     replay.add_argument("--tenant", help="only this tenant's deliveries")
     replay.set_defaults(run=_deliveries_replay)
+
+    gateway = sub.add_parser("gateway", help="provider gateway (seed 003)").add_subparsers(dest="action", required=True)
+    gateway_replay = gateway.add_parser("replay", help="resubmit failed KYC applications to their providers")
+    gateway_replay.add_argument("--failed", action="store_true", required=True, help="every failed application")
+    gateway_replay.add_argument("--tenant", help="only this tenant's applications")
+    gateway_replay.set_defaults(run=_gateway_replay)
 
     lists = sub.add_parser("lists", help="screening lists").add_subparsers(dest="action", required=True)
     lists_import = lists.add_parser(

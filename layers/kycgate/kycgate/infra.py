@@ -64,6 +64,8 @@ class Provisioned:
             "KYCGATE_LISTS_BUCKET": self.buckets["ListsBucket"],
             "KYCGATE_CALLBACK_QUEUE_URL": self.queues["CallbackQueue"],
             "KYCGATE_CALLBACK_DLQ_URL": self.queues.get("CallbackDLQ", ""),
+            "KYCGATE_DISPATCH_QUEUE_URL": self.queues.get("DispatchQueue", ""),
+            "KYCGATE_DISPATCH_DLQ_URL": self.queues.get("DispatchDLQ", ""),
         }
 
 

@@ -40,6 +40,13 @@ class Settings(BaseModel):
     proofs_bucket: str = "kycgate-proofs"
     callback_queue_url: str = ""
     callback_dlq_url: str = ""
+    # Provider gateway: DispatchQueue -> provider_dispatch, and its DLQ.
+    dispatch_queue_url: str = ""
+    dispatch_dlq_url: str = ""
+    # Where providers send their webhooks: <this>/api/v1/gateway/webhooks/<provider> (default BASE_URL_FRONTEND).
+    gateway_webhook_base_url: str = ""
+    # The first wait (seconds) before a dispatch is retried after a provider outage; doubles each time.
+    dispatch_retry_seconds: int = Field(default=30, ge=0, le=900)
     aws_region: str = "us-east-1"
 
     face_matcher: str = "sface"

@@ -1,0 +1,3 @@
+from kycgate.gateway.worker import handler
+
+__all__ = ["handler"]

@@ -1,0 +1,165 @@
+"""DynamoDB keys and queries of gateway KYC applications (and their params' S3 object).
+
+An application is its own partition, listed through GSI1 (newest first); a failed one also sits in
+the sparse GSI2 partition ``GATEWAY#FAILED`` so ``kycgate gateway replay --failed`` finds it without a
+scan. The provider's identifier points back at the application through its own item
+(``GWID#<provider>#<identifier>``), written with the transition to ``submitted``: the inbound webhook
+route, which knows no tenant, finds the application by it. The params as given (with images) are an
+S3 object, since images outgrow DynamoDB's item size; the item keeps them with images blanked.
+
+Every status change is one TransactWriteItems: the application's update conditioned on the status it
+had, the history entry appended in the same update, and the callback delivery.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from kycgate.core import blobs
+from kycgate.core.dynamo import (
+    ddb,
+    from_item,
+    is_transaction_condition_failure,
+    key,
+    query_index,
+    records_table,
+    to_item,
+    to_value,
+)
+from kycgate.core.tenants import tenant_pk
+from kycgate.webhooks.outbox import PendingDelivery
+
+APPLICATION_SK = "GWAPP"
+FAILED_INDEX_PK = "GATEWAY#FAILED"
+
+
+def application_pk(tenant_id: str, application_id: str) -> str:
+    return f"{tenant_pk(tenant_id)}#GWAPP#{application_id}"
+
+
+def applications_index_pk(tenant_id: str) -> str:
+    return f"{tenant_pk(tenant_id)}#GWAPPS"
+
+
+def identifier_pk(provider: str, identifier: str) -> str:
+    return f"GWID#{provider}#{identifier}"
+
+
+def params_key(tenant_id: str, application_id: str) -> str:
+    return f"gateway/{tenant_id}/{application_id}/params.json"
+
+
+def put_params(tenant_id: str, application_id: str, params: dict[str, Any]) -> None:
+    blobs.put(params_key(tenant_id, application_id), json.dumps(params).encode(), "application/json")
+
+
+def get_params(tenant_id: str, application_id: str) -> dict[str, Any]:
+    return json.loads(blobs.get(params_key(tenant_id, application_id)))
+
+
+def create_application(tenant_id: str, application: dict[str, Any], deliveries: Sequence[PendingDelivery]) -> None:
+    item = {
+        "PK": application_pk(tenant_id, application["id"]),
+        "SK": APPLICATION_SK,
+        "GSI1PK": applications_index_pk(tenant_id),
+        "GSI1SK": f"{application['created_at']}#{application['id']}",
+        **application,
+    }
+    put = {"TableName": records_table(), "Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}
+    ddb().transact_write_items(TransactItems=[{"Put": put}, *(d.put for d in deliveries)])
+
+
+def get_application(tenant_id: str, application_id: str) -> dict[str, Any] | None:
+    response = ddb().get_item(
+        TableName=records_table(),
+        Key=key(application_pk(tenant_id, application_id), APPLICATION_SK),
+        ConsistentRead=True,
+    )
+    return from_item(response.get("Item"))
+
+
+def list_applications(tenant_id: str, *, status: str | None, provider: str | None) -> list[dict[str, Any]]:
+    return query_index(
+        records_table(), applications_index_pk(tenant_id), equals={"status": status, "provider": provider}
+    )
+
+
+def find_by_identifier(provider: str, identifier: str) -> tuple[str, str] | None:
+    """(tenant_id, application id) of the application the provider calls ``identifier``."""
+    response = ddb().get_item(TableName=records_table(), Key=key(identifier_pk(provider, identifier), "GWID"))
+    item = from_item(response.get("Item"))
+    return (item["tenant_id"], item["application_id"]) if item else None
+
+
+def failed_applications(tenant_id: str | None) -> list[tuple[str, str]]:
+    """(tenant_id, application id) of every failed application (of one tenant, or all)."""
+    # GSI2 projects keys only: the tenant and id come from the application's own key.
+    found = []
+    for item in query_index(records_table(), FAILED_INDEX_PK, index="GSI2"):
+        tenant_part, _, application_id = item["PK"].rpartition("#GWAPP#")
+        found.append((tenant_part.removeprefix(tenant_pk("")), application_id))
+    return [f for f in found if tenant_id in (None, f[0])]
+
+
+def transition(
+    tenant_id: str,
+    application_id: str,
+    *,
+    from_status: str,
+    to_status: str,
+    change: dict[str, Any],
+    sets: dict[str, Any],
+    deliveries: Sequence[PendingDelivery],
+    identifier: tuple[str, str] | None = None,
+) -> bool:
+    """Move the application from ``from_status`` to ``to_status`` (with ``sets``), append ``change`` to
+    its history and store the deliveries, all or nothing; False when its status was no longer
+    ``from_status`` (someone else moved it first). ``identifier`` (provider, id) writes the pointer."""
+    names = {"#s": "status", "#h": "history", "#u": "updated_at"}
+    values: dict[str, Any] = {":from": to_value(from_status), ":to": to_value(to_status), ":h": to_value([change])}
+    values[":u"] = to_value(change["changed_at"])
+    assignments = ["#s = :to", "#h = list_append(#h, :h)", "#u = :u"]
+    removals: list[str] = []
+    for i, (name, value) in enumerate(sets.items()):
+        names[f"#a{i}"] = name
+        if value is None:
+            removals.append(f"#a{i}")
+        else:
+            values[f":a{i}"] = to_value(value)
+            assignments.append(f"#a{i} = :a{i}")
+    names.update({"#g2": "GSI2PK", "#g2s": "GSI2SK"})
+    if to_status == "failed":
+        values.update({":g2": to_value(FAILED_INDEX_PK), ":g2s": to_value(f"{change['changed_at']}#{application_id}")})
+        assignments += ["#g2 = :g2", "#g2s = :g2s"]
+    else:
+        removals += ["#g2", "#g2s"]
+    expression = "SET " + ", ".join(assignments) + (" REMOVE " + ", ".join(removals) if removals else "")
+    update = {
+        "Update": {
+            "TableName": records_table(),
+            "Key": key(application_pk(tenant_id, application_id), APPLICATION_SK),
+            "UpdateExpression": expression,
+            "ConditionExpression": "#s = :from",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+    }
+    items: list[dict[str, Any]] = [update]
+    if identifier is not None:
+        provider, provider_id = identifier
+        pointer = {
+            "PK": identifier_pk(provider, provider_id),
+            "SK": "GWID",
+            "tenant_id": tenant_id,
+            "application_id": application_id,
+        }
+        items.append({"Put": {"TableName": records_table(), "Item": to_item(pointer)}})
+    try:
+        ddb().transact_write_items(TransactItems=[*items, *(d.put for d in deliveries)])
+    except Exception as exc:
+        if is_transaction_condition_failure(exc):
+            return False
+        raise
+    return True

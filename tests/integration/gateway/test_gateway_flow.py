@@ -1,0 +1,202 @@
+"""The provider gateway end to end over real HTTP: kycgate's API served by uvicorn on 127.0.0.1 (moto
+behind it), the local provider fakes, their signed webhooks arriving at the API, the
+provider_dispatch worker draining DispatchQueue as Lambda's SQS source would (``local.drain_once``).
+"""
+
+from __future__ import annotations
+
+import base64
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import make_tenant, moto_stack
+from tests.integration.gateway.provider_support import CREDENTIALS, FAST, Receiver, photo
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Stack:
+    def __init__(self, url: str, tenant: Any, fakes: dict[str, Any], receiver: Receiver) -> None:
+        self.url, self.tenant, self.fakes, self.receiver = url, tenant, fakes, receiver
+        self.http = httpx.Client(base_url=url, headers=tenant.headers, timeout=30)
+
+    def drain(self) -> int:
+        from kycgate.core.settings import get_settings
+        from kycgate.gateway.worker import handler
+        from kycgate.local import drain_once
+
+        return drain_once(handler, queue_url=get_settings().dispatch_queue_url).received
+
+    def create(self, provider: str, params: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        body = {"provider": provider, "user_id": "cust-1", "params": params, "callback_url": self.receiver.url, **extra}
+        response = self.http.post("/api/v1/kyc_applications", json=body)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def get(self, application_id: str) -> dict[str, Any]:
+        response = self.http.get(f"/api/v1/kyc_applications/{application_id}")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+def _b64(name: str) -> str:
+    return base64.b64encode(photo(name)).decode()
+
+
+PERSON = {
+    "first_name": "Barack",
+    "last_name": "Obama",
+    "date_of_birth": "1961-08-04",
+    "email": "barack@example.org",
+    "country": "US",
+    "document_type": "passport",
+}
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    import uvicorn
+
+    from kycgate.fakes.vouched import FakeVouched
+    from kycgate.gateway import credentials, worker
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    with pytest.MonkeyPatch.context() as mp, moto_stack(mp):
+        mp.setenv("KYCGATE_ALLOW_LOOPBACK_CALLBACKS", "true")
+        mp.setenv("KYCGATE_GATEWAY_WEBHOOK_BASE_URL", url)
+        mp.setenv("KYCGATE_DISPATCH_RETRY_SECONDS", "0")
+        mp.setattr(worker, "DISPATCH_POLICY", FAST)
+        from kycgate.core.settings import get_settings
+
+        get_settings.cache_clear()
+        from kycgate.app import create_app
+
+        server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        while not server.started:
+            time.sleep(0.02)
+        vouched = FakeVouched(api_key=CREDENTIALS["vouched"]["api_key"]).start()
+        receiver = Receiver()
+        tenant = make_tenant("Gateway tenant")
+        credentials.store(tenant.tenant_id, "vouched", {**CREDENTIALS["vouched"], "base_url": vouched.url})
+        s = Stack(url, tenant, {"vouched": vouched}, receiver)
+        assert s.http.post("/api/v1/kyc/customers", json={"customer_id": "cust-1"}).status_code == 201
+        try:
+            yield s
+        finally:
+            vouched.stop()
+            receiver.close()
+            server.should_exit = True
+            thread.join(5)
+
+
+def test_vouched_pending_submitted_then_webhook_decides(stack: Stack) -> None:
+    created = stack.create(
+        "vouched",
+        {
+            "params": {
+                **PERSON,
+                "id_photo": _b64("obama_1.jpg"),
+                "selfie": _b64("obama_2.jpg"),
+                "type": "id-verification",
+            }
+        },
+    )
+    assert created["status"] == "pending" and created["application_id"] == stack.tenant.tenant_id
+    assert created["params"]["params"]["id_photo"] == "" and created["params"]["params"]["type"] == "id-verification"
+    assert stack.drain() == 1
+    app = stack.get(created["id"])
+    assert [h["status"] for h in app["history"]] == ["pending", "submitted", "review"]
+    job_id = app["identifier"]
+    fake = stack.fakes["vouched"]
+    assert fake.jobs[job_id]["request"]["callbackURL"] == f"{stack.url}/api/v1/gateway/webhooks/vouched"
+
+    # A forged webhook: 401, nothing changes.
+    forged = fake.jobs[job_id] | {"status": "completed"}
+    response = httpx.post(
+        f"{stack.url}/api/v1/gateway/webhooks/vouched", json=forged, headers={"X-Signature": "Zm9yZ2Vk"}
+    )
+    assert response.status_code == 401
+    assert stack.get(created["id"])["status"] == "review"
+
+    assert fake.complete(job_id, ["InvalidUserPhotoError"]) == 200
+    app = stack.get(created["id"])
+    assert app["status"] == "remediate" and "selfie" in app["description"]
+    assert app["provider_representation"]["errors"] == fake.jobs[job_id]["errors"]
+    assert app["provider_representation_stale"] is False
+    # The same webhook again: harmless.
+    assert fake.complete(job_id, ["InvalidUserPhotoError"]) == 200
+    assert [h["status"] for h in stack.get(created["id"])["history"]][-1] == "remediate"
+
+    # Invalid PUT: 409 naming the state and the allowed ones; a manual decision is valid.
+    conflict = stack.http.put(f"/api/v1/kyc_applications/{created['id']}", json={"status": "submitted"})
+    assert conflict.status_code == 409
+    assert conflict.json()["current_status"] == "remediate"
+    assert conflict.json()["allowed_statuses"] == ["accepted", "pending", "rejected"]
+    decided = stack.http.put(f"/api/v1/kyc_applications/{created['id']}", json={"status": "rejected"})
+    assert decided.status_code == 200 and decided.json()["status"] == "rejected"
+
+    # Provider down: the stored representation, marked stale, never a 5xx.
+    fake.fail_next(1, 503)  # the enriched GET makes one attempt
+    stale = stack.get(created["id"])
+    assert stale["provider_representation_stale"] is True and stale["provider_representation"]["id"] == job_id
+
+
+def test_an_outage_ends_failed_then_replays(stack: Stack) -> None:
+    from kycgate.cli import main
+
+    fake = stack.fakes["vouched"]
+    fake.fail_next(5 * FAST.attempts, 503)  # every try of all five receipts
+    created = stack.create("vouched", {**PERSON, "id_photo": _b64("obama_1.jpg"), "selfie": _b64("obama_2.jpg")})
+    for _ in range(5):
+        assert stack.drain() == 1
+    failed = stack.get(created["id"])
+    assert failed["status"] == "failed" and failed["description"].startswith("vouched:")
+    from kycgate.core import aws
+    from kycgate.core.settings import get_settings
+
+    dlq = get_settings().dispatch_dlq_url
+    depth = aws.client("sqs").get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])
+    assert depth["Attributes"]["ApproximateNumberOfMessages"] == "1"
+
+    assert main(["gateway", "replay", "--failed"]) == 0
+    assert stack.drain() == 1
+    replayed = stack.get(created["id"])
+    assert replayed["status"] in ("review", "accepted")
+    assert [h["source"] for h in replayed["history"]][-3:-1] == ["replay", "dispatch"]
+    depth = aws.client("sqs").get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])
+    assert depth["Attributes"]["ApproximateNumberOfMessages"] == "0"
+
+
+def test_kycgate_approves_the_same_person_and_declines_another(stack: Stack) -> None:
+    same = stack.create("kycgate", {"id_photo": _b64("obama_1.jpg"), "selfie": _b64("obama_2.jpg")})
+    other = stack.create("kycgate", {"id_photo": _b64("obama_1.jpg"), "selfie": _b64("biden_1.jpg")})
+    assert stack.drain() == 2
+    assert stack.get(same["id"])["status"] == "accepted"
+    declined = stack.get(other["id"])
+    assert declined["status"] == "rejected" and declined["provider_representation"]["similarity"] < 0.5
+
+
+def test_bad_input_is_a_4xx_and_nothing_is_stored(stack: Stack) -> None:
+    unknown = stack.http.post(
+        "/api/v1/kyc_applications", json={"provider": "kycgate", "user_id": "nobody", "params": {}}
+    )
+    assert unknown.status_code == 422
+    missing_selfie = stack.http.post(
+        "/api/v1/kyc_applications",
+        json={"provider": "kycgate", "user_id": "cust-1", "params": {"id_photo": _b64("obama_1.jpg")}},
+    )
+    assert missing_selfie.status_code == 422 and "selfie" in missing_selfie.text
+    assert stack.drain() == 0
