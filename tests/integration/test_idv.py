@@ -160,6 +160,13 @@ def test_bad_requests_are_422_naming_the_field_and_take_nothing(
     assert client.get(IDV, headers=tenant.headers).json()["items"] == [] and balance(client, tenant) == 1000
 
 
+def test_the_base64_limit_is_the_image_checks_own() -> None:
+    from kycgate.compliance.idv import schemas
+    from kycgate.core import images
+
+    assert schemas.MAX_BASE64_CHARS == images.MAX_BASE64_CHARS
+
+
 def test_points_at_the_floor_refuse_every_initiation_with_402(client: Any, stack: Any) -> None:
     poor = make_tenant("Poor")
     points.grant(poor.tenant_id, 500)

@@ -17,10 +17,12 @@ from kycgate.compliance.idv.vocabulary import (
     IdvState,
     Progress,
 )
-from kycgate.core.images import MAX_BASE64_CHARS
 from kycgate.core.pagination import KycPagination
 from kycgate.core.wire import CreatedRange, Printable, StrictWireModel, WireModel
 
+# core.images.MAX_BASE64_CHARS (15 MB as base64), restated so the wire models do not import Pillow
+# (tests/integration/test_idv.py keeps the two equal); core.images checks the decoded bytes.
+MAX_BASE64_CHARS = (15 * 1024 * 1024 + 2) // 3 * 4 + 4
 # ICAO 9303's specimen state: every specimen document (and the tests' generated ones) is issued by it.
 _ICAO_SPECIMEN_STATE = "UTO"
 

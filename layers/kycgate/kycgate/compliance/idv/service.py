@@ -29,7 +29,6 @@ from kycgate.compliance.idv.schemas import (
 from kycgate.compliance.idv.vocabulary import ID_SUB_TYPES, WEB_WORKFLOWS, AuditStatus, IdType, IdvState, Progress
 from kycgate.core import clock, ids
 from kycgate.core.errors import Conflict, NotFound, PaymentRequired, Unprocessable, field_error
-from kycgate.core.images import ImageProof, decode_image
 from kycgate.core.logs import logger
 from kycgate.core.pagination import paginate
 from kycgate.core.settings import get_settings
@@ -40,6 +39,7 @@ from kycgate.webhooks import outbox
 from kycgate.webhooks.callback_urls import checked_url
 
 if TYPE_CHECKING:
+    from kycgate.core.images import ImageProof
     from kycgate.faces import FaceComparison
     from kycgate.webhooks.outbox import PendingDelivery
 
@@ -201,6 +201,8 @@ def _photos(request: CreateIdvTaskRequest | SdkUploadRequest, id_type: IdType) -
             "send face_image or id_and_face_image (at least one)",
             errors=[field_error(["body", "face_image"], "face_image or id_and_face_image is required", "missing")],
         )
+
+    from kycgate.core.images import decode_image  # Pillow: only the routes that take photos
 
     def image(field: str) -> ImageProof | None:
         encoded = getattr(request, field)
