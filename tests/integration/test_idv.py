@@ -195,7 +195,7 @@ def test_mobile_initiation_uploads_once_with_its_token(client: Any, tenant: Tena
     assert waiting["state"] is None and waiting["progress"] == "initiated" and waiting["id_type"] == "ID_CARD"
     assert balance(client, tenant) == 1000  # nothing taken before the photos
 
-    photos = {"sdk_token": token, "id_image": b64(PASSPORT.front), "id_back_image": b64(PASSPORT.front)}
+    photos = {"token": token, "id_image": b64(PASSPORT.front), "id_back_image": b64(PASSPORT.front)}
     no_face = client.post(f"{IDV}/sdk/upload", json=photos)
     assert no_face.status_code == 422 and "face" in no_face.text
     uploaded = client.post(f"{IDV}/sdk/upload", json={**photos, "face_image": b64(SAME_PERSON)})
@@ -205,7 +205,7 @@ def test_mobile_initiation_uploads_once_with_its_token(client: Any, tenant: Tena
     assert balance(client, tenant) == 900
     again = client.post(f"{IDV}/sdk/upload", json={**photos, "face_image": b64(SAME_PERSON)})
     assert again.status_code == 409 and balance(client, tenant) == 900
-    unknown = client.post(f"{IDV}/sdk/upload", json={**photos, "sdk_token": "x" * 43})
+    unknown = client.post(f"{IDV}/sdk/upload", json={**photos, "token": "x" * 43})
     assert unknown.status_code == 404
 
 

@@ -63,7 +63,7 @@ Mime = Annotated[str, StringConstraints(pattern=r"^image/(jpeg|png)$")]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True), Printable]
 CustomerReference = Annotated[str, StringConstraints(min_length=1, max_length=100), Printable]
 Url = Annotated[str, StringConstraints(min_length=1, max_length=2048)]
-SdkToken = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+UploadToken = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 
 
 class _Expected(StrictWireModel):
@@ -163,9 +163,9 @@ class AccountIdvRequest(_Common, _Taiwan):
 
 
 class SdkUploadRequest(StrictWireModel):
-    """The photos of a mobile-initiated task, sent by the app with its sdk_token."""
+    """The photos of an initiated task, sent with its token (a mobile app's sdk_token, or the hosted page's)."""
 
-    sdk_token: SdkToken
+    token: UploadToken
     id_image: Base64Image
     id_mime_type: Mime = "image/jpeg"
     id_back_image: Base64Image | None = None

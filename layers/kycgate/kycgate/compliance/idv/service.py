@@ -10,6 +10,9 @@ written; the task, its points and its callback then commit in one transaction.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kycgate.compliance.idv import checks, store
@@ -39,11 +42,14 @@ from kycgate.webhooks import outbox
 from kycgate.webhooks.callback_urls import checked_url
 
 if TYPE_CHECKING:
+    from kycgate.compliance.documents.reading import DocumentReading
     from kycgate.core.images import ImageProof
     from kycgate.faces import FaceComparison
     from kycgate.webhooks.outbox import PendingDelivery
 
 CALLBACK_EVENT = "idv_task"
+_RECENT: OrderedDict[tuple[str | None, ...], Any] = OrderedDict()
+_RECENT_SIZE = 8
 WEB_PAGE = "idv"
 # The fields of a reading the task reports (seed: the detail's recognised fields).
 _READ_FIELDS = (
@@ -110,9 +116,9 @@ def initiate_account(caller: Caller, request: AccountIdvRequest) -> IdvAccountIn
 
 def upload(request: SdkUploadRequest) -> IdvTask:
     """The photos of an initiated task, with its token: checked, paid for, called back (once)."""
-    holder = store.get_token(ids.digest(request.sdk_token))
+    holder = store.get_token(ids.digest(request.token))
     if holder is None:
-        raise NotFound("Unknown or expired sdk_token; initiate a new IDV transaction.")
+        raise NotFound("Unknown or expired token; initiate a new IDV transaction.")
     tenant_id, idv_task_id = holder["tenant_id"], int(holder["idv_task_id"])
     task = store.get_task(tenant_id, idv_task_id)
     if task is None or task.get("progress") != Progress.INITIATED:
@@ -285,11 +291,8 @@ def _stored(tenant_id: str, build: Any) -> tuple[dict[str, Any], list[PendingDel
 
 def _check(task: dict[str, Any], photos: Photos, now: float) -> dict[str, Any]:
     """Read the document and compare faces: the task's recognised fields, state and reasons."""
-    from kycgate.compliance.documents.reading import read_document  # OCR models: only these routes
-
     today = dt.datetime.fromtimestamp(now, tz=dt.UTC).date()
-    back = photos.back.data if photos.back is not None else None
-    reading = read_document(photos.front.data, back, task["id_type"], task["country"], today=today)
+    reading = _read(photos, task["id_type"], task["country"], today)
     expected = {
         "name": task.get("expected_name"),
         "birthday": task.get("expected_birthday"),
@@ -319,7 +322,37 @@ def _check(task: dict[str, Any], photos: Photos, now: float) -> dict[str, Any]:
     }
 
 
+def _read(photos: Photos, id_type: str, country: str, today: dt.date) -> DocumentReading:
+    from kycgate.compliance.documents.reading import read_document  # OCR models: only these routes
+
+    back = photos.back.data if photos.back is not None else None
+    key = ("read", _digest(photos.front), _digest(photos.back), id_type, country, today.isoformat())
+    return _recalled(key, lambda: read_document(photos.front.data, back, id_type, country, today=today))
+
+
+def _recalled(key: tuple[str | None, ...], compute: Callable[[], Any]) -> Any:
+    """``compute()``, or what it gave for the same photos moments ago in this container: a request
+    retried after a 503 (or a second upload attempt) does not pay seconds of OCR and face matching
+    again. Bounded, so a warm container keeps only the last few tasks' results."""
+    if key in _RECENT:
+        _RECENT.move_to_end(key)
+        return _RECENT[key]
+    value = _RECENT[key] = compute()
+    while len(_RECENT) > _RECENT_SIZE:
+        _RECENT.popitem(last=False)
+    return value
+
+
+def _digest(image: ImageProof | None) -> str | None:
+    return hashlib.sha256(image.data).hexdigest() if image is not None else None
+
+
 def _compare_faces(photos: Photos) -> FaceComparison:
+    key = ("face", _digest(photos.front), _digest(photos.face), _digest(photos.id_and_face))
+    return _recalled(key, lambda: _compared(photos))
+
+
+def _compared(photos: Photos) -> FaceComparison:
     """The document's portrait against the customer: a selfie holds one face (the probe); a photo of
     the customer holding the document holds two, so there the document is the probe and the largest
     face of the photo (the customer, nearer the camera) the reference."""
