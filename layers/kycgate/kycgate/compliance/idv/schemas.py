@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Annotated, Self
 
 import iso3166
@@ -56,12 +57,21 @@ def _site(value: str) -> str:
     return value
 
 
+def _visible(value: str) -> str:
+    # Compared with what a document prints, which never holds an invisible character (zero-width
+    # spaces and joiners, direction marks): one here could only make a true match fail, or hide.
+    if any(unicodedata.category(c) == "Cf" for c in value):
+        raise ValueError("must not contain invisible format characters (zero-width, direction marks)")
+    return value
+
+
+Visible = AfterValidator(_visible)
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_alpha3)]
 IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(_calendar_date)]
 Base64Image = Annotated[str, StringConstraints(min_length=1, max_length=MAX_BASE64_CHARS)]
 Mime = Annotated[str, StringConstraints(pattern=r"^image/(jpeg|png)$")]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True), Printable]
-CustomerReference = Annotated[str, StringConstraints(min_length=1, max_length=100), Printable]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True), Printable, Visible]
+CustomerReference = Annotated[str, StringConstraints(min_length=1, max_length=100), Printable, Visible]
 Url = Annotated[str, StringConstraints(min_length=1, max_length=2048)]
 UploadToken = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 
@@ -69,7 +79,7 @@ UploadToken = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 class _Expected(StrictWireModel):
     expected_name: Text | None = Field(None, description="compared after normalising case, marks, order and spaces")
     expected_birthday: IsoDate | None = None
-    expected_id_number: Annotated[str, StringConstraints(min_length=1, max_length=40), Printable] | None = None
+    expected_id_number: Annotated[str, StringConstraints(min_length=1, max_length=40), Printable, Visible] | None = None
 
 
 class _Common(_Expected):

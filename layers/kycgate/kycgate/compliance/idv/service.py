@@ -180,9 +180,10 @@ def review_task(caller: Caller, idv_task_id: int, request: ReviewIdvTaskRequest)
         "auditor_employee_account": caller.account,
         "comment": request.comment,
     }
-    deliveries = _callbacks(caller.tenant_id, {**task, **changes})
+    reviewed = {**task, **changes}
+    deliveries = _callbacks(caller.tenant_id, reviewed)
     try:
-        reviewed = store.review_task(caller.tenant_id, idv_task_id, changes, deliveries)
+        store.review_task(caller.tenant_id, idv_task_id, changes, deliveries)
     except store.TaskNotWaiting:
         raise Conflict("This IDV task was already reviewed; a review is final.") from None
     outbox.enqueue([d.ref for d in deliveries])

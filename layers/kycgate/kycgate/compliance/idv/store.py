@@ -1,14 +1,15 @@
 """DynamoDB keys and queries of IDV tasks, their upload tokens and the tenant's points.
 
 A task is its own partition in RecordsTable, listed through GSI1 (newest first). The points balance is
-one item per tenant (``T#<tenant>`` / ``POINTS``), changed only by conditional updates: a deduction
+one item per tenant (``T#<tenant>#POINTS``), changed only by conditional updates: a deduction
 never takes it below zero and commits in the same transaction as the task it pays for, so a retried
 upload (whose task is no longer waiting) cannot pay twice. Upload tokens (sdk_token, the hosted page's
 token) live in SessionsTable under their SHA-256 digest only.
 
 DynamoDB calls: create 2 (the id counter's GetItem, then one TransactWriteItems: counter step, task,
 points, callback delivery); initiate 2 (the same, with the token instead of the points); upload 2
-(the token's GetItem, then one TransactWriteItems: task, points, delivery); get 1; review 1 + 1.
+(the token's GetItem, then one TransactWriteItems: task, points, delivery); get 1; review 2
+(GetItem, then the update with its callback).
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def token_pk(token_digest: str) -> str:
 
 
 def points_key(tenant_id: str) -> dict[str, Any]:
-    return key(tenant_pk(tenant_id), POINTS_SK)
+    return key(f"{tenant_pk(tenant_id)}#POINTS", POINTS_SK)
 
 
 NewTask = tuple[dict[str, Any], list[PendingDelivery], list[dict[str, Any]]]  # task, deliveries, other writes
@@ -154,10 +155,8 @@ def complete_task(
         raise
 
 
-def review_task(
-    tenant_id: str, idv_task_id: int, changes: dict[str, Any], deliveries: list[PendingDelivery]
-) -> dict[str, Any]:
-    """Record the tenant's decision once (while audit_status is Pending); the task after it."""
+def review_task(tenant_id: str, idv_task_id: int, changes: dict[str, Any], deliveries: list[PendingDelivery]) -> None:
+    """Record the tenant's decision once (while audit_status is Pending)."""
     names = {f"#f{i}": name for i, name in enumerate(changes)}
     values = {f":v{i}": to_value(value) for i, value in enumerate(changes.values())}
     values[":pending"] = to_value("Pending")
@@ -179,9 +178,6 @@ def review_task(
         if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
             raise TaskNotWaiting from None
         raise
-    task = get_task(tenant_id, idv_task_id)
-    assert task is not None
-    return task
 
 
 def get_task(tenant_id: str, idv_task_id: int) -> dict[str, Any] | None:
