@@ -49,6 +49,8 @@ class Settings(BaseModel):
     # receive webhooks on a laptop. Never set in AWS (template.yaml pins it to false).
     allow_loopback_callbacks: bool = False
     max_body_bytes: int = 20 * 1024 * 1024
+    # Signs list cursors (core.listing); template.yaml sets it from a Secrets Manager secret.
+    list_cursor_key: SecretStr = SecretStr("")
 
     # Verification codes (seed 002 signatures): "aws" sends SMS through SNS and e-mail through SES from
     # code_email_sender (a verified SES identity); "local" (kycgate serve) prints each code to the
