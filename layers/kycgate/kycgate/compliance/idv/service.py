@@ -374,10 +374,13 @@ def _compared(photos: Photos) -> FaceComparison:
 
 
 def _dd_task(task: dict[str, Any], state: IdvState, fields: dict[str, str | None]) -> dict[str, Any]:
-    """What the DD task created from an accepted task adds to it (nothing when none is asked for)."""
-    if not task.get("auto_create_dd_task") or state != IdvState.ACCEPT:
-        return {}
-    return {"dd_task_requested": True}
+    """The DD task created from an accepted task (seed: auto_create_dd_task): ``created_search_task_id``
+    and ``dd_tasks``. The DD tasks context (compliance/dd) is not on this branch yet, so nothing is
+    created and the task says so in neither field; the request's dd_* fields are validated and kept for
+    when it is wired here."""
+    if task.get("auto_create_dd_task") and state == IdvState.ACCEPT:
+        logger.warning("dd task not created: the DD tasks context is not wired yet", extra={"state": int(state)})
+    return {}
 
 
 def _callbacks(tenant_id: str, task: dict[str, Any]) -> list[PendingDelivery]:
