@@ -27,6 +27,7 @@ from kycgate.core.dynamo import (
     query_index,
     records_table,
     sessions_table,
+    set_attributes,
     to_item,
     to_value,
 )
@@ -131,18 +132,11 @@ def complete_task(
     """Write the checked result onto a task still waiting for its photos and take its points, in one
     transaction. ``TaskNotWaiting`` when it already has them, ``PointsExhausted`` when the balance
     does not cover it."""
-    names = {f"#f{i}": name for i, name in enumerate(result)}
-    values = {f":v{i}": to_value(value) for i, value in enumerate(result.values())}
-    values[":initiated"] = to_value("initiated")
+    task_key = key(task_pk(tenant_id, idv_task_id), TASK_SK)
     update = {
-        "Update": {
-            "TableName": records_table(),
-            "Key": key(task_pk(tenant_id, idv_task_id), TASK_SK),
-            "UpdateExpression": "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(result))),
-            "ConditionExpression": "progress = :initiated",
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": values,
-        }
+        "Update": set_attributes(
+            records_table(), task_key, result, "progress = :initiated", {":initiated": "initiated"}
+        )
     }
     try:
         ddb().transact_write_items(TransactItems=[update, points_update(tenant_id, cost), *(d.put for d in deliveries)])
@@ -157,19 +151,14 @@ def complete_task(
 
 def review_task(tenant_id: str, idv_task_id: int, changes: dict[str, Any], deliveries: list[PendingDelivery]) -> None:
     """Record the tenant's decision once (while audit_status is Pending)."""
-    names = {f"#f{i}": name for i, name in enumerate(changes)}
-    values = {f":v{i}": to_value(value) for i, value in enumerate(changes.values())}
-    values[":pending"] = to_value("Pending")
-    values[":completed"] = to_value("completed")
     update = {
-        "Update": {
-            "TableName": records_table(),
-            "Key": key(task_pk(tenant_id, idv_task_id), TASK_SK),
-            "UpdateExpression": "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(changes))),
-            "ConditionExpression": "audit_status = :pending AND progress = :completed",
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": values,
-        }
+        "Update": set_attributes(
+            records_table(),
+            key(task_pk(tenant_id, idv_task_id), TASK_SK),
+            changes,
+            "audit_status = :pending AND progress = :completed",
+            {":pending": "Pending", ":completed": "completed"},
+        )
     }
     try:
         ddb().transact_write_items(TransactItems=[update, *(d.put for d in deliveries)])
