@@ -47,6 +47,8 @@ class Settings(BaseModel):
     gateway_webhook_base_url: str = ""
     # The first wait (seconds) before a dispatch is retried after a provider outage; doubles each time.
     dispatch_retry_seconds: int = Field(default=30, ge=0, le=900)
+    # A pending application's dispatch is re-sent by the dispatch sweeper once its sweep time is this overdue.
+    dispatch_sweep_grace_seconds: int = Field(default=120, ge=0)
     aws_region: str = "us-east-1"
 
     face_matcher: str = "sface"

@@ -11,13 +11,13 @@ from kycgate.core.lazy import lazy_module
 from kycgate.core.pagination import PageQuery, PageSizeQuery
 from kycgate.core.routes import RouteTable
 from kycgate.gateway.schemas import (
-    CreateKycApplicationRequest,
-    KycApplication,
-    KycApplicationListResponse,
+    CreateProviderKycApplicationRequest,
     Provider,
+    ProviderKycApplication,
+    ProviderKycApplicationListResponse,
+    ProviderWebhookAccepted,
     Status,
-    UpdateKycApplicationRequest,
-    WebhookAccepted,
+    UpdateProviderKycApplicationRequest,
 )
 
 if TYPE_CHECKING:
@@ -27,23 +27,28 @@ else:
 
 routes = RouteTable(prefix="/api/v1", tags=["gateway"])
 
-ApplicationId = Annotated[
+KycApplicationId = Annotated[
     str,
     Path(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", description="the application's id"),
 ]
 
 
 @routes.post(
-    "/kyc_applications", operation_id="create_gateway_kyc_application", response_model=KycApplication, status_code=201
+    "/kyc_applications",
+    operation_id="create_gateway_kyc_application",
+    response_model=ProviderKycApplication,
+    status_code=201,
 )
-def create_gateway_kyc_application(body: CreateKycApplicationRequest, caller: CallerIdentity) -> KycApplication:
+def create_gateway_kyc_application(
+    body: CreateProviderKycApplicationRequest, caller: CallerIdentity
+) -> ProviderKycApplication:
     """Validate the params for the provider and type, store the application `pending` and dispatch it
     to the provider asynchronously."""
     return service.create_application(caller, body)
 
 
 @routes.get(
-    "/kyc_applications", operation_id="list_gateway_kyc_applications", response_model=KycApplicationListResponse
+    "/kyc_applications", operation_id="list_gateway_kyc_applications", response_model=ProviderKycApplicationListResponse
 )
 def list_gateway_kyc_applications(
     tenant_id: TenantId,
@@ -51,31 +56,41 @@ def list_gateway_kyc_applications(
     provider: Annotated[Provider | None, Query()] = None,
     page: PageQuery = 1,
     page_size: PageSizeQuery = 20,
-) -> KycApplicationListResponse:
+) -> ProviderKycApplicationListResponse:
     """Your KYC applications, newest first."""
     return service.list_applications(tenant_id, status, provider, page, page_size)
 
 
-@routes.get("/kyc_applications/{id}", operation_id="get_gateway_kyc_application", response_model=KycApplication)
-def get_gateway_kyc_application(id: ApplicationId, tenant_id: TenantId) -> KycApplication:
+@routes.get(
+    "/kyc_applications/{kyc_application_id}",
+    operation_id="get_gateway_kyc_application",
+    response_model=ProviderKycApplication,
+)
+def get_gateway_kyc_application(kyc_application_id: KycApplicationId, tenant_id: TenantId) -> ProviderKycApplication:
     """The application, enriched with the provider's latest representation (the stored one, marked
     `provider_representation_stale`, when the provider does not answer in time)."""
-    return service.get_application(tenant_id, id)
+    return service.get_application(tenant_id, kyc_application_id)
 
 
-@routes.put("/kyc_applications/{id}", operation_id="update_gateway_kyc_application", response_model=KycApplication)
+@routes.put(
+    "/kyc_applications/{kyc_application_id}",
+    operation_id="update_gateway_kyc_application",
+    response_model=ProviderKycApplication,
+)
 def update_gateway_kyc_application(
-    id: ApplicationId,
-    body: UpdateKycApplicationRequest,
+    kyc_application_id: KycApplicationId,
+    body: UpdateProviderKycApplicationRequest,
     caller: CallerIdentity,
-) -> KycApplication:
+) -> ProviderKycApplication:
     """Move the application to `status` (a valid transition, else 409): `pending` resubmits it
     (with new `params` if given), `accepted`/`rejected` decide it by hand."""
-    return service.update_application(caller, id, body)
+    return service.update_application(caller, kyc_application_id, body)
 
 
-@routes.post("/gateway/webhooks/{provider}", operation_id="receive_provider_webhook", response_model=WebhookAccepted)
-async def receive_provider_webhook(provider: Provider, request: Request) -> WebhookAccepted:
+@routes.post(
+    "/gateway/webhooks/{provider}", operation_id="receive_provider_webhook", response_model=ProviderWebhookAccepted
+)
+async def receive_provider_webhook(provider: Provider, request: Request) -> ProviderWebhookAccepted:
     """A provider's signed webhook (no API key: its signature is checked against the tenant's
     provider credentials; anything unverifiable is a 401 and changes nothing)."""
     body = await request.body()

@@ -6,25 +6,24 @@ from pydantic import Field
 
 from kycgate.core.pagination import KycPagination
 from kycgate.core.wire import StrictWireModel, WireModel
+from kycgate.kyc.vocabulary import CustomerId
 
 Provider = Literal["kycgate", "vouched", "sumsub", "onfido", "identitymind"]
 Status = Literal["pending", "submitted", "review", "accepted", "rejected", "remediate", "failed"]
 
 
-class CreateKycApplicationRequest(StrictWireModel):
+class CreateProviderKycApplicationRequest(StrictWireModel):
     provider: Provider = Field(description="the third-party provider the application is dispatched to")
     params: dict[str, Any] = Field(
         default_factory=dict,
         description="normalised applicant params; a nested params object is passed through to the provider",
     )
     type: Literal["kyc", "kyb"] = "kyc"
-    user_id: str = Field(
-        min_length=1, max_length=128, description="your customer (customer_id) the application is about"
-    )
+    user_id: CustomerId = Field(description="your customer (customer_id) the application is about")
     callback_url: str | None = Field(None, max_length=2048, description="https URL told of every status change")
 
 
-class UpdateKycApplicationRequest(StrictWireModel):
+class UpdateProviderKycApplicationRequest(StrictWireModel):
     status: Status | None = Field(
         None, description="the wanted status: pending resubmits, accepted/rejected decide by hand; default pending"
     )
@@ -32,7 +31,7 @@ class UpdateKycApplicationRequest(StrictWireModel):
     description: str | None = Field(None, max_length=1000)
 
 
-class StatusChange(WireModel):
+class ProviderStatusChange(WireModel):
     status: Status
     previous_status: Status | None = None
     changed_at: str
@@ -40,7 +39,7 @@ class StatusChange(WireModel):
     reason: str | None = None
 
 
-class KycApplication(WireModel):
+class ProviderKycApplication(WireModel):
     id: str
     created_at: str
     application_id: str = Field(description="the tenant the application belongs to")
@@ -56,14 +55,14 @@ class KycApplication(WireModel):
     provider_representation_stale: bool | None = Field(
         None, description="true when the provider could not be asked and the stored representation is shown"
     )
-    history: list[StatusChange] = Field(default_factory=list, description="every status change, oldest first")
+    history: list[ProviderStatusChange] = Field(default_factory=list, description="every status change, oldest first")
 
 
-class KycApplicationListResponse(WireModel):
-    items: list[KycApplication]
+class ProviderKycApplicationListResponse(WireModel):
+    items: list[ProviderKycApplication]
     pagination: KycPagination
 
 
-class WebhookAccepted(WireModel):
+class ProviderWebhookAccepted(WireModel):
     applied: bool = Field(description="false for a duplicate, out-of-order or undecided event")
     status: Status

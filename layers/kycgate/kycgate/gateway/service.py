@@ -34,16 +34,19 @@ from kycgate.gateway.providers.base import (
 from kycgate.gateway.providers.http import DEFAULT_POLICY, ENRICHMENT_POLICY, RetryPolicy
 from kycgate.gateway.providers.params import IMAGE_FIELDS, NormalisedParams, from_mapping
 from kycgate.gateway.schemas import (
-    CreateKycApplicationRequest,
-    KycApplication,
-    KycApplicationListResponse,
-    UpdateKycApplicationRequest,
-    WebhookAccepted,
+    CreateProviderKycApplicationRequest,
+    ProviderKycApplication,
+    ProviderKycApplicationListResponse,
+    ProviderWebhookAccepted,
+    UpdateProviderKycApplicationRequest,
 )
 from kycgate.webhooks import outbox
 from kycgate.webhooks.callback_urls import checked_url
 
 CALLBACK_EVENT = "kyc_application"
+# Longer than provider_dispatch's Lambda timeout (90 s, template.yaml): a lease outlives its dispatcher.
+DISPATCH_LEASE_SECONDS = 120
+_SWEEP_LIMIT = 500
 
 
 class DispatchRef(NamedTuple):
@@ -59,7 +62,7 @@ DispatchOutcome = Literal["done", "retry", "dead_letter"]
 # ------------------------------------------------------------------------------------------- tenant API
 
 
-def create_application(caller: Caller, request: CreateKycApplicationRequest) -> KycApplication:
+def create_application(caller: Caller, request: CreateProviderKycApplicationRequest) -> ProviderKycApplication:
     from kycgate.kyc import store as customers
 
     callback_url = checked_url("callback_url", request.callback_url or _nested(request.params).get("webhook_url"))
@@ -96,7 +99,7 @@ def create_application(caller: Caller, request: CreateKycApplicationRequest) -> 
     return _wire(application)
 
 
-def get_application(tenant_id: str, application_id: str) -> KycApplication:
+def get_application(tenant_id: str, application_id: str) -> ProviderKycApplication:
     application = _load(tenant_id, application_id)
     wire = _wire(application)
     if application.get("identifier") and application["provider"] != "kycgate":
@@ -117,13 +120,15 @@ def get_application(tenant_id: str, application_id: str) -> KycApplication:
 
 def list_applications(
     tenant_id: str, status: str | None, provider: str | None, page: int, page_size: int
-) -> KycApplicationListResponse:
+) -> ProviderKycApplicationListResponse:
     items = store.list_applications(tenant_id, status=status, provider=provider)
     window, pagination = paginate(items, page, page_size)
-    return KycApplicationListResponse(items=[_wire(i) for i in window], pagination=pagination)
+    return ProviderKycApplicationListResponse(items=[_wire(i) for i in window], pagination=pagination)
 
 
-def update_application(caller: Caller, application_id: str, request: UpdateKycApplicationRequest) -> KycApplication:
+def update_application(
+    caller: Caller, application_id: str, request: UpdateProviderKycApplicationRequest
+) -> ProviderKycApplication:
     application = _load(caller.tenant_id, application_id)
     wanted: Status = request.status or "pending"
     current: Status = application["status"]
@@ -156,11 +161,39 @@ def update_application(caller: Caller, application_id: str, request: UpdateKycAp
 # ------------------------------------------------------------------------------------------- dispatch
 
 
-def enqueue_dispatch(ref: DispatchRef) -> None:
-    """Queue the application's dispatch. Raised failures surface: an unqueued application would sit pending."""
+def enqueue_dispatch(ref: DispatchRef) -> bool:
+    """Queue the application's dispatch. A failure is logged, not raised: the application is committed
+    ``pending``, so the caller must see success, and the dispatch sweeper re-sends what did not arrive."""
     queue_url = get_settings().dispatch_queue_url
-    if queue_url:
+    if not queue_url:
+        return False
+    try:
         aws.client("sqs").send_message(QueueUrl=queue_url, MessageBody=dispatch_message(ref))
+    except Exception:
+        logger.exception(
+            "dispatch enqueue failed; the dispatch sweeper will resend", extra={"tenant_id": ref.tenant_id}
+        )
+        return False
+    return True
+
+
+def sweep_pending() -> int:
+    """Re-send the dispatch of pending applications nobody has looked at for the grace period (their
+    queue message was lost, or their dispatcher died mid-call); returns how many.
+
+    Each is re-armed (its sweep time moved to now, conditionally) before it is sent, so concurrent
+    sweeps send it once, and one still not picked up is sent again only after another grace.
+    """
+    now = clock.now()
+    overdue = store.overdue_pending(now - get_settings().dispatch_sweep_grace_seconds, _SWEEP_LIMIT)
+    resent = [
+        DispatchRef(tenant_id, application_id)
+        for tenant_id, application_id, seen in overdue
+        if store.claim(tenant_id, application_id, seen_sweep_key=seen, until=now)
+    ]
+    if resent:
+        logger.info("dispatch sweeper re-sending pending applications", extra={"count": len(resent)})
+    return sum(enqueue_dispatch(ref) for ref in resent)
 
 
 def dispatch_message(ref: DispatchRef) -> str:
@@ -177,12 +210,24 @@ def parse_dispatch(body: str) -> DispatchRef | None:
     return None
 
 
-def dispatch(ref: DispatchRef, *, final_attempt: bool, policy: RetryPolicy = DEFAULT_POLICY) -> DispatchOutcome:
-    """Submit a pending application to its provider. ``retry`` asks SQS to redeliver later (an outage
-    outlasting the in-call retries); on the ``final_attempt`` an outage marks it failed instead."""
+def dispatch(
+    ref: DispatchRef, *, final_attempt: bool, retry_seconds: int = 0, policy: RetryPolicy = DEFAULT_POLICY
+) -> DispatchOutcome:
+    """Submit a pending application to its provider. ``retry`` asks SQS to redeliver in ``retry_seconds``
+    (an outage outlasting the in-call retries); on the ``final_attempt`` an outage marks it failed instead.
+
+    The dispatcher first takes a lease on the application (``store.claim``): a duplicate message
+    arriving meanwhile finds it taken and is dropped, and the sweeper leaves it alone until the lease
+    (or the retry's wait) is over.
+    """
     application = store.get_application(ref.tenant_id, ref.id)
     if application is None or application["status"] != "pending":
         return "done"  # a duplicate message, or already handled
+    leased = store.claim(
+        ref.tenant_id, ref.id, seen_sweep_key=application.get("GSI2SK"), until=clock.now() + DISPATCH_LEASE_SECONDS
+    )
+    if leased is None:
+        return "done"  # another dispatcher (or the sweeper, whose message follows) has it
     provider = application["provider"]
     try:
         adapter = _adapter(provider, policy)
@@ -194,6 +239,7 @@ def dispatch(ref: DispatchRef, *, final_attempt: bool, policy: RetryPolicy = DEF
         snapshot = adapter.submit(creds, request)
     except RetriesExhausted as outage:
         if not final_attempt:
+            store.claim(ref.tenant_id, ref.id, seen_sweep_key=leased, until=clock.now() + retry_seconds)
             return "retry"
         _move(application, "failed", "dispatch", outage.description, {"description": outage.description})
         return "dead_letter"
@@ -231,7 +277,9 @@ def is_failed(ref: DispatchRef) -> bool:
 # -------------------------------------------------------------------------------------- provider webhooks
 
 
-def receive_webhook(provider: str, headers: dict[str, str], body: bytes, query: dict[str, str]) -> WebhookAccepted:
+def receive_webhook(
+    provider: str, headers: dict[str, str], body: bytes, query: dict[str, str]
+) -> ProviderWebhookAccepted:
     """Verify a provider's webhook and apply its status. Anything unverifiable is a 401 and changes nothing."""
     adapter = _adapter(provider, DEFAULT_POLICY)
     inbound = InboundWebhook.of(headers, body, query)
@@ -255,12 +303,12 @@ def receive_webhook(provider: str, headers: dict[str, str], body: bytes, query: 
     out_of_order = event.occurred_at is not None and last_event_at is not None and event.occurred_at < last_event_at
     current: Status = application["status"]
     if status is None or out_of_order or not transitions.is_valid(current, status):
-        return WebhookAccepted(applied=False, status=current)
+        return ProviderWebhookAccepted(applied=False, status=current)
     sets: dict[str, Any] = {"description": reason, "provider_event_at": event.occurred_at}
     if representation is not None:
         sets["provider_representation"] = representation
     applied = _move(application, status, "webhook", reason, sets)
-    return WebhookAccepted(applied=applied, status=status if applied else current)
+    return ProviderWebhookAccepted(applied=applied, status=status if applied else current)
 
 
 # ------------------------------------------------------------------------------------------- internals
@@ -387,5 +435,5 @@ def _blanked(params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _wire(application: dict[str, Any]) -> KycApplication:
-    return KycApplication.model_validate(application)
+def _wire(application: dict[str, Any]) -> ProviderKycApplication:
+    return ProviderKycApplication.model_validate(application)

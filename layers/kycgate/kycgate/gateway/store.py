@@ -1,8 +1,12 @@
 """DynamoDB keys and queries of gateway KYC applications (and their params' S3 object).
 
-An application is its own partition, listed through GSI1 (newest first); a failed one also sits in
-the sparse GSI2 partition ``GATEWAY#FAILED`` so ``kycgate gateway replay --failed`` finds it without a
-scan. The provider's identifier points back at the application through its own item
+An application is its own partition, listed through GSI1 (newest first). The sparse GSI2 holds it
+while it is ``pending``, in ``GATEWAY#PENDING`` under "<when the sweeper may next look at it>#<id>"
+(its creation, then a dispatcher's lease, then its next retry: ``claim``), so the dispatch sweeper
+re-sends a dispatch whose queue message was lost; and while it is ``failed``, in ``GATEWAY#FAILED``,
+so ``kycgate gateway replay --failed`` finds it without a scan.
+
+The provider's identifier points back at the application through its own item
 (``GWID#<provider>#<identifier>``), written with the transition to ``submitted``: the inbound webhook
 route, which knows no tenant, finds the application by it. The params as given (with images) are an
 S3 object, since images outgrow DynamoDB's item size; the item keeps them with images blanked.
@@ -17,10 +21,11 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from kycgate.core import blobs
+from kycgate.core import blobs, clock
 from kycgate.core.dynamo import (
     ddb,
     from_item,
+    is_condition_failure,
     is_transaction_condition_failure,
     key,
     query_index,
@@ -29,10 +34,11 @@ from kycgate.core.dynamo import (
     to_value,
 )
 from kycgate.core.tenants import tenant_pk
-from kycgate.webhooks.outbox import PendingDelivery
+from kycgate.webhooks.outbox import PendingDelivery, sweep_key
 
 APPLICATION_SK = "GWAPP"
 FAILED_INDEX_PK = "GATEWAY#FAILED"
+PENDING_INDEX_PK = "GATEWAY#PENDING"
 
 
 def application_pk(tenant_id: str, application_id: str) -> str:
@@ -48,7 +54,7 @@ def identifier_pk(provider: str, identifier: str) -> str:
 
 
 def params_key(tenant_id: str, application_id: str) -> str:
-    return f"gateway/{tenant_id}/{application_id}/params.json"
+    return f"{tenant_id}/gateway/{application_id}/params.json"
 
 
 def put_params(tenant_id: str, application_id: str, params: dict[str, Any]) -> None:
@@ -65,6 +71,8 @@ def create_application(tenant_id: str, application: dict[str, Any], deliveries: 
         "SK": APPLICATION_SK,
         "GSI1PK": applications_index_pk(tenant_id),
         "GSI1SK": f"{application['created_at']}#{application['id']}",
+        "GSI2PK": PENDING_INDEX_PK,
+        "GSI2SK": sweep_key(clock.now(), application["id"]),
         **application,
     }
     put = {"TableName": records_table(), "Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}
@@ -96,11 +104,60 @@ def find_by_identifier(provider: str, identifier: str) -> tuple[str, str] | None
 def failed_applications(tenant_id: str | None) -> list[tuple[str, str]]:
     """(tenant_id, application id) of every failed application (of one tenant, or all)."""
     # GSI2 projects keys only: the tenant and id come from the application's own key.
-    found = []
-    for item in query_index(records_table(), FAILED_INDEX_PK, index="GSI2"):
-        tenant_part, _, application_id = item["PK"].rpartition("#GWAPP#")
-        found.append((tenant_part.removeprefix(tenant_pk("")), application_id))
+    found = [_owner(item["PK"]) for item in query_index(records_table(), FAILED_INDEX_PK, index="GSI2")]
     return [f for f in found if tenant_id in (None, f[0])]
+
+
+def overdue_pending(cutoff: float, limit: int) -> list[tuple[str, str, str]]:
+    """Up to ``limit`` pending applications whose sweep time is before ``cutoff``, oldest first:
+    (tenant_id, application id, current sweep key). One Query per 1 MB (keys only)."""
+    kwargs: dict[str, Any] = {
+        "TableName": records_table(),
+        "IndexName": "GSI2",
+        "KeyConditionExpression": "GSI2PK = :pk AND GSI2SK < :cutoff",
+        "ExpressionAttributeValues": {":pk": to_value(PENDING_INDEX_PK), ":cutoff": to_value(clock.iso(cutoff))},
+        "Limit": limit,
+    }
+    found: list[tuple[str, str, str]] = []
+    while len(found) < limit:
+        response = ddb().query(**kwargs)
+        found += [(*_owner(raw["PK"]["S"]), raw["GSI2SK"]["S"]) for raw in response.get("Items", [])]
+        if "LastEvaluatedKey" not in response:
+            break
+        kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    return found[:limit]
+
+
+def claim(tenant_id: str, application_id: str, *, seen_sweep_key: str | None, until: float) -> str | None:
+    """Move a pending application's sweep time to ``until`` if nobody touched it since it was read
+    with ``seen_sweep_key``: a dispatcher's lease, a retry's wait or the sweeper's re-arming, so two of
+    them never act on it at once. The new sweep key, or None when the condition failed."""
+    new_key = sweep_key(until, application_id)
+    try:
+        ddb().update_item(
+            TableName=records_table(),
+            Key=key(application_pk(tenant_id, application_id), APPLICATION_SK),
+            UpdateExpression="SET GSI2SK = :new",
+            ConditionExpression="#s = :pending AND GSI2PK = :index AND GSI2SK = :seen",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={
+                ":new": to_value(new_key),
+                ":pending": to_value("pending"),
+                ":index": to_value(PENDING_INDEX_PK),
+                ":seen": to_value(seen_sweep_key or ""),
+            },
+        )
+    except Exception as exc:
+        if is_condition_failure(exc):
+            return None
+        raise
+    return new_key
+
+
+def _owner(pk: str) -> tuple[str, str]:
+    """(tenant_id, application id) of an application's key (GSI2 projects keys only)."""
+    tenant_part, _, application_id = pk.rpartition("#GWAPP#")
+    return tenant_part.removeprefix(tenant_pk("")), application_id
 
 
 def transition(
@@ -132,6 +189,9 @@ def transition(
     names.update({"#g2": "GSI2PK", "#g2s": "GSI2SK"})
     if to_status == "failed":
         values.update({":g2": to_value(FAILED_INDEX_PK), ":g2s": to_value(f"{change['changed_at']}#{application_id}")})
+        assignments += ["#g2 = :g2", "#g2s = :g2s"]
+    elif to_status == "pending":
+        values.update({":g2": to_value(PENDING_INDEX_PK), ":g2s": to_value(sweep_key(clock.now(), application_id))})
         assignments += ["#g2 = :g2", "#g2s = :g2s"]
     else:
         removals += ["#g2", "#g2s"]

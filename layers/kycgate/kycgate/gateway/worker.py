@@ -15,6 +15,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from kycgate.core.coldstart import resumes_collector
 from kycgate.core.logs import logger
 from kycgate.core.settings import get_settings
 from kycgate.gateway import service
@@ -31,6 +32,7 @@ class KeepMessage(Exception):
     """Reported as a batch item failure so SQS keeps the message, hidden for as long as we set."""
 
 
+@resumes_collector
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -45,9 +47,10 @@ def _handle(record: SQSRecord) -> None:
         queues.dead_letter(record.body, "malformed_message", settings.dispatch_dlq_url)
         return
     receives = int(record.attributes.approximate_receive_count or 1)
-    outcome = service.dispatch(ref, final_attempt=receives >= MAX_DISPATCH_ATTEMPTS, policy=DISPATCH_POLICY)
+    seconds = min(_MAX_HIDE_SECONDS, settings.dispatch_retry_seconds * 2 ** (receives - 1))
+    final_attempt = receives >= MAX_DISPATCH_ATTEMPTS
+    outcome = service.dispatch(ref, final_attempt=final_attempt, retry_seconds=seconds, policy=DISPATCH_POLICY)
     if outcome == "retry":
-        seconds = min(_MAX_HIDE_SECONDS, settings.dispatch_retry_seconds * 2 ** (receives - 1))
         queues.hide(record.receipt_handle, seconds, settings.dispatch_queue_url)
         raise KeepMessage(f"{ref.id}: provider unavailable, next try in {seconds} s")
     if outcome == "dead_letter":

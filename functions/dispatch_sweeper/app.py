@@ -1,0 +1,3 @@
+from kycgate.gateway.sweeper import handler
+
+__all__ = ["handler"]
