@@ -10,6 +10,11 @@ import pytest
 
 from tests.conftest import assert_collector_resumed, load_event, load_function, make_tenant
 from tests.integration.documents_support import seed_sample_filled_link, seed_sample_submit_link
+from tests.integration.gateway_support import (
+    seed_sample_application,
+    seed_sample_failed_application,
+    seed_sample_vouched_review,
+)
 from tests.integration.idv_support import seed_sample_checked_task, seed_sample_initiated_task, seed_sample_points
 from tests.integration.kya_support import seed_sample_kya_task, seed_sample_lists
 from tests.integration.kyc_support import seed_sample_customer, seed_sample_kyc_request
@@ -115,6 +120,17 @@ EXPECTED_STATUS.update(
         "send_verification_code": 201,
     }
 )
+
+
+SEEDERS.update(
+    {
+        "create_gateway_kyc_application": seed_sample_customer,
+        "get_gateway_kyc_application": seed_sample_application,
+        "update_gateway_kyc_application": seed_sample_failed_application,
+        "receive_provider_webhook": seed_sample_vouched_review,
+    }
+)
+EXPECTED_STATUS.update({"create_gateway_kyc_application": 201})
 
 
 @pytest.mark.parametrize("op", sorted(_api_functions()))
