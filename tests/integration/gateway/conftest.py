@@ -1,7 +1,8 @@
 """Provider contract tests: each adapter against its local fake over real HTTP on 127.0.0.1.
 
 Backoffs are shrunk through ``RetryPolicy`` (``provider_support.FAST``) so a test that retries
-waits milliseconds; nothing here reaches beyond the loopback interface.
+waits milliseconds; nothing here reaches beyond the loopback interface, which base URLs may name in
+local mode only (``KYCGATE_ALLOW_LOOPBACK_CALLBACKS``, as ``make serve`` sets it).
 """
 
 from __future__ import annotations
@@ -13,6 +14,16 @@ import pytest
 
 from kycgate.gateway.providers.params import NormalisedParams
 from tests.integration.gateway.provider_support import Receiver, photo
+
+
+@pytest.fixture(autouse=True)
+def loopback_base_urls(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    from kycgate.core.settings import get_settings
+
+    monkeypatch.setenv("KYCGATE_ALLOW_LOOPBACK_CALLBACKS", "true")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -291,7 +291,7 @@ def receive_webhook(
     try:
         creds = adapter.credentials(credentials.load(found[0], provider))
         event = adapter.verify_webhook(creds, inbound)
-    except (InvalidWebhook, ProviderError, credentials.CredentialsMissing) as refused:
+    except (InvalidWebhook, ProviderError, ValueError, credentials.CredentialsMissing) as refused:
         logger.warning("provider webhook refused", extra={"provider": provider, "error": type(refused).__name__})
         raise Unauthorized(f"The {provider} webhook failed verification.") from None
     status, reason, representation = event.status, event.reason, event.representation

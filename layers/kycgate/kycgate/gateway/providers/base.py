@@ -284,11 +284,25 @@ def optional_secret(values: Mapping[str, Any], key: str) -> Secret | None:
 
 def base_url(provider: str, values: Mapping[str, Any], default: str) -> str:
     """The provider's base URL: the credentials' ``base_url``, else the ``KYCGATE_PROVIDER_BASE_URLS``
-    setting's (``make serve`` points every tenant at the local fakes), else ``default``."""
-    from kycgate.core.settings import get_settings
+    setting's (``make serve`` points every tenant at the local fakes), else ``default``.
 
-    configured = values.get("base_url") or get_settings().provider_base_urls.get(provider)
-    url = str(configured or default).rstrip("/")
-    if not url.startswith(("https://", "http://")):
-        raise ValueError("base_url must be an http(s) URL")
+    An override is where kycgate sends the applicant's documents and the tenant's provider key, so it
+    passes the callback URLs' SSRF check (https, public addresses only; loopback only in local mode):
+    ValueError otherwise, which fails the dispatch with the reason. The providers' own URLs are not
+    resolved here.
+    """
+    from kycgate.core.settings import get_settings
+    from kycgate.webhooks.ssrf import CallbackUrlRefused, check_callback_url
+
+    settings = get_settings()
+    configured = values.get("base_url") or settings.provider_base_urls.get(provider)
+    if not configured:
+        return default.rstrip("/")
+    url = str(configured).rstrip("/")
+    try:
+        check_callback_url(url, allow_loopback=settings.allow_loopback_callbacks)
+    except CallbackUrlRefused as refused:
+        raise ValueError(
+            f"base_url refused ({refused.reason}): {refused.message.replace('callback URL', 'it')}"
+        ) from None
     return url
