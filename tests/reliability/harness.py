@@ -51,6 +51,9 @@ KYA_ADDRESS = "12QtD5BFwRsdNsAZY76UVE1xyCGNTojH9h"  # an SDN-listed address of t
 
 # Operations that deliberately take neither a tenant key nor a capability token.
 PUBLIC_OPERATIONS: frozenset[str] = frozenset({"get_page_asset"})  # the hosted pages' CSS and JS
+# Operations authenticated by a third party's signature over the body (a provider's webhook): a rows
+# module registers a factory making a request signed for the tenant's object with ``signer``'s secret.
+SIGNED_OPERATIONS: dict[str, Callable[[World, TenantHandle, TenantHandle], Request]] = {}
 # Parameter names that carry a capability token (the operation is authorized by it).
 TOKEN_PARAMS: frozenset[str] = frozenset({"token", "liveness_token"})
 # Operations only a test-mode key may call (the seeds' sandbox): their valid request uses tenant A's
@@ -80,7 +83,7 @@ class Operation:
     query_params: tuple[tuple[str, bool], ...]  # (name, required)
     body: dict[str, Any] | None  # request body JSON schema, $refs inlined
     body_model: str | None
-    auth: str  # "tenant" | "token" | "public"
+    auth: str  # "tenant" | "token" | "signed" | "public"
     in_openapi: bool
     multipart: bool = False  # the body is multipart/form-data (file uploads), not JSON
     optional_body: bool = False  # the route also takes no body at all
@@ -125,6 +128,8 @@ def operations(app: FastAPI) -> list[Operation]:
         names = {*path_params, *(n for n, _ in query), *(body or {}).get("properties", {})}
         if _depends_on(route.dependant, current_caller):
             auth = "tenant"
+        elif route.operation_id in SIGNED_OPERATIONS:
+            auth = "signed"
         elif names & TOKEN_PARAMS:
             auth = "token"
         else:
@@ -635,11 +640,17 @@ class Request:
     params: dict[str, str] = field(default_factory=dict)
     body: Any = None
     files: list[tuple[str, tuple[str, bytes, str]]] | None = None  # a multipart body
+    content: bytes | None = None  # a raw body (a signed webhook's exact bytes)
+    headers: dict[str, str] = field(default_factory=dict)
 
     def send(self, world: World, **overrides: Any) -> Any:
         kwargs: dict[str, Any] = {"params": self.params}
+        if self.headers:
+            kwargs["headers"] = self.headers
         if self.files is not None:
             kwargs["files"] = self.files
+        elif self.content is not None:
+            kwargs["content"] = self.content
         elif self.body is not None:
             kwargs["json"] = self.body
         kwargs.update(overrides)
@@ -652,6 +663,8 @@ def valid_request(world: World, op: Operation, tenant: TenantHandle | None = Non
     ``fresh`` creates new objects instead of the world's shared ones, for requests that consume them.
     """
     tenant = tenant or (world.a_test if op.operation_id in TEST_MODE_OPERATIONS else world.a)
+    if op.operation_id in SIGNED_OPERATIONS:
+        return SIGNED_OPERATIONS[op.operation_id](world, tenant, tenant)  # each about an object of its own
     get = world.fresh if fresh else world.obj
     values = {name: get(name, tenant, op.operation_id) for name in op.path_params}
     # Required parameters, and the capability token of pages that read it from the query string.
@@ -938,6 +951,6 @@ def png_bytes(width: int, height: int) -> bytes:
 
 
 # The contexts' rows, last: each module updates the registries above (tests/reliability/rows/).
-ROW_MODULES = ("levels", "idv")
+ROW_MODULES = ("levels", "idv", "gateway")
 for _module in ROW_MODULES:
     importlib.import_module(f"tests.reliability.rows.{_module}")

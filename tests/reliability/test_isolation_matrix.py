@@ -26,6 +26,7 @@ from tests.conftest import TenantHandle
 from tests.reliability.harness import (
     FIELDS,
     PUBLIC_OPERATIONS,
+    SIGNED_OPERATIONS,
     TOKEN_PARAMS,
     Operation,
     Request,
@@ -80,6 +81,8 @@ def _cases(op: Operation) -> list[str]:
         return cases
     if op.auth == "token":
         return [*WRONG_TOKENS, "expired-token", "own-tenant-token"]
+    if op.auth == "signed":
+        return ["tampered-body", "signed-by-other-tenant"]
     return ["public"] if op.operation_id in PUBLIC_OPERATIONS else []
 
 
@@ -304,7 +307,23 @@ def _public(world: World, op: Operation, case: str) -> None:
     assert not before.delta(aws_state())
 
 
+def _signed_refused(world: World, op: Operation, case: str) -> None:
+    """A signed request whose body changed after signing, or about A's object but signed with B's
+    secret: 401, nothing stored or changed."""
+    if case == "tampered-body":
+        request = valid_request(world, op)
+        request.content = (request.content or b"") + b" "
+    else:
+        request = SIGNED_OPERATIONS[op.operation_id](world, world.a, world.b)
+    before = aws_state()
+    response = request.send(world)
+    assert_error(op, response, 401, case)
+    assert not before.delta(aws_state()), f"{op.label} ({case}) changed data"
+
+
 CASES: dict[str, Callable[[World, Operation, str], None]] = {
+    "tampered-body": _signed_refused,
+    "signed-by-other-tenant": _signed_refused,
     "public": _public,
     "malformed-key": _malformed_key,
     "revoked-key": _revoked_key,

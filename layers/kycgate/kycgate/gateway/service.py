@@ -69,10 +69,7 @@ def create_application(caller: Caller, request: CreateProviderKycApplicationRequ
     normalised = _normalised(request.params)
     _validate(request.provider, normalised, request.type)
     if customers.get_customer(caller.tenant_id, request.user_id) is None:
-        raise Unprocessable(
-            f"No customer {request.user_id}: create it with POST /api/v1/kyc/customers first.",
-            errors=[field_error(["body", "user_id"], "no such customer", "unknown_customer")],
-        )
+        raise NotFound(f"No customer {request.user_id} (user_id): create it with POST /api/v1/kyc/customers first.")
     now = clock.now()
     application = {
         "id": str(uuid.uuid4()),
@@ -90,9 +87,14 @@ def create_application(caller: Caller, request: CreateProviderKycApplicationRequ
         "callback_url": callback_url,
         "history": [{"status": "pending", "previous_status": None, "changed_at": clock.iso(now), "source": "api"}],
     }
-    store.put_params(caller.tenant_id, application["id"], request.params)
+    stored = store.put_params(caller.tenant_id, application["id"], request.params)
+    application["params_version"] = stored.version_id
     deliveries = _deliveries(application)
-    store.create_application(caller.tenant_id, application, deliveries)
+    try:
+        store.create_application(caller.tenant_id, application, deliveries)
+    except Exception:
+        store.discard_params(stored)
+        raise
     outbox.enqueue([d.ref for d in deliveries])
     enqueue_dispatch(DispatchRef(caller.tenant_id, application["id"]))
     logger.info("gateway application created", extra={"tenant_id": caller.tenant_id, "provider": request.provider})
@@ -140,22 +142,29 @@ def update_application(
             extra={"current_status": current, "allowed_statuses": allowed},
         )
     sets: dict[str, Any] = {}
+    stored = None
     if request.params is not None:
         if wanted != "pending":
             raise Unprocessable("New params are resubmitted: send them with status pending (or no status).")
         normalised = _normalised(request.params)
         _validate(application["provider"], normalised, application["type"])
-        store.put_params(caller.tenant_id, application_id, request.params)
-        sets["params"] = _blanked(request.params)
+        stored = store.put_params(caller.tenant_id, application_id, request.params)
+        sets.update(params=_blanked(request.params), params_version=stored.version_id)
     if request.description is not None:
         sets["description"] = request.description
     elif wanted == "pending":
         sets["description"] = None
-    if not _move(application, wanted, "api", None, sets):
+    try:
+        moved = _move(application, wanted, "api", None, sets)
+    except Exception:
+        store.discard_params(stored)
+        raise
+    if not moved:
+        store.discard_params(stored)
         raise Conflict("The application changed meanwhile; read it again and retry.", slug="concurrent-change")
     if wanted == "pending":
         enqueue_dispatch(DispatchRef(caller.tenant_id, application_id))
-    return _wire(_load(caller.tenant_id, application_id))
+    return _wire(application)  # as committed: _move applied the change to it
 
 
 # ------------------------------------------------------------------------------------------- dispatch
@@ -232,7 +241,7 @@ def dispatch(
     try:
         adapter = _adapter(provider, policy)
         creds = adapter.credentials(credentials.load(ref.tenant_id, provider))
-        normalised = from_mapping(store.get_params(ref.tenant_id, ref.id))
+        normalised = from_mapping(store.get_params(ref.tenant_id, ref.id, application.get("params_version")))
         request = adapter.build_request(
             normalised, application["type"], reference=ref.id, callback_url=_provider_webhook_url(provider)
         )

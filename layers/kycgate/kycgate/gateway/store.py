@@ -57,12 +57,19 @@ def params_key(tenant_id: str, application_id: str) -> str:
     return f"{tenant_id}/gateway/{application_id}/params.json"
 
 
-def put_params(tenant_id: str, application_id: str, params: dict[str, Any]) -> None:
-    blobs.put(params_key(tenant_id, application_id), json.dumps(params).encode(), "application/json")
+def put_params(tenant_id: str, application_id: str, params: dict[str, Any]) -> blobs.StoredBlob:
+    """A new version of the application's params; the item names it (``params_version``) once committed."""
+    return blobs.put(params_key(tenant_id, application_id), json.dumps(params).encode(), "application/json")
 
 
-def get_params(tenant_id: str, application_id: str) -> dict[str, Any]:
-    return json.loads(blobs.get(params_key(tenant_id, application_id)))
+def discard_params(stored: blobs.StoredBlob | None) -> None:
+    """Undo a ``put_params`` whose application write did not commit (no image may stay behind)."""
+    if stored is not None:
+        blobs.purge([stored])
+
+
+def get_params(tenant_id: str, application_id: str, version_id: str | None) -> dict[str, Any]:
+    return json.loads(blobs.get(params_key(tenant_id, application_id), version_id))
 
 
 def create_application(tenant_id: str, application: dict[str, Any], deliveries: Sequence[PendingDelivery]) -> None:
