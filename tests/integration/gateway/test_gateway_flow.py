@@ -6,6 +6,7 @@ provider_dispatch worker draining DispatchQueue as Lambda's SQS source would (``
 from __future__ import annotations
 
 import base64
+import json
 import socket
 import threading
 import time
@@ -37,6 +38,12 @@ class Stack:
 
         return drain_once(handler, queue_url=get_settings().dispatch_queue_url).received
 
+    def drain_callbacks(self) -> None:
+        from kycgate.local import drain_once
+
+        while drain_once().received:
+            pass
+
     def create(self, provider: str, params: dict[str, Any], **extra: Any) -> dict[str, Any]:
         body = {"provider": provider, "user_id": "cust-1", "params": params, "callback_url": self.receiver.url, **extra}
         response = self.http.post("/api/v1/kyc_applications", json=body)
@@ -60,6 +67,7 @@ PERSON = {
     "email": "barack@example.org",
     "country": "US",
     "document_type": "passport",
+    "document_country": "US",
 }
 
 
@@ -67,11 +75,15 @@ PERSON = {
 def stack() -> Iterator[Stack]:
     import uvicorn
 
+    from kycgate.fakes.identitymind import FakeIdentityMind
+    from kycgate.fakes.onfido import FakeOnfido
+    from kycgate.fakes.sumsub import FakeSumsub
     from kycgate.fakes.vouched import FakeVouched
     from kycgate.gateway import credentials, worker
 
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
+    hooks = f"{url}/api/v1/gateway/webhooks"
     with pytest.MonkeyPatch.context() as mp, moto_stack(mp):
         mp.setenv("KYCGATE_ALLOW_LOOPBACK_CALLBACKS", "true")
         mp.setenv("KYCGATE_GATEWAY_WEBHOOK_BASE_URL", url)
@@ -87,16 +99,36 @@ def stack() -> Iterator[Stack]:
         thread.start()
         while not server.started:
             time.sleep(0.02)
-        vouched = FakeVouched(api_key=CREDENTIALS["vouched"]["api_key"]).start()
+        creds = CREDENTIALS
+        idm_token = creds["identitymind"]["callback_token"]
+        fakes: dict[str, Any] = {
+            "vouched": FakeVouched(api_key=creds["vouched"]["api_key"]).start(),
+            "sumsub": FakeSumsub(
+                creds["sumsub"]["app_token"],
+                creds["sumsub"]["secret_key"],
+                creds["sumsub"]["webhook_secret"],
+                webhook_url=f"{hooks}/sumsub",
+            ).start(),
+            "onfido": FakeOnfido(api_token=creds["onfido"]["api_token"]).start(),
+            "identitymind": FakeIdentityMind(
+                creds["identitymind"]["username"],
+                creds["identitymind"]["api_key"],
+                callback_url=f"{hooks}/identitymind?token={idm_token}",
+            ).start(),
+        }
+        fakes["onfido"].add_webhook(f"{hooks}/onfido", creds["onfido"]["webhook_token"])
         receiver = Receiver()
         tenant = make_tenant("Gateway tenant")
-        credentials.store(tenant.tenant_id, "vouched", {**CREDENTIALS["vouched"], "base_url": vouched.url})
-        s = Stack(url, tenant, {"vouched": vouched}, receiver)
+        for name, fake in fakes.items():
+            base = fake.url + ("/v3.6" if name == "onfido" else "")
+            credentials.store(tenant.tenant_id, name, {**creds[name], "base_url": base})
+        s = Stack(url, tenant, fakes, receiver)
         assert s.http.post("/api/v1/kyc/customers", json={"customer_id": "cust-1"}).status_code == 201
         try:
             yield s
         finally:
-            vouched.stop()
+            for fake in fakes.values():
+                fake.stop()
             receiver.close()
             server.should_exit = True
             thread.join(5)
@@ -200,3 +232,49 @@ def test_bad_input_is_a_4xx_and_nothing_is_stored(stack: Stack) -> None:
     )
     assert missing_selfie.status_code == 422 and "selfie" in missing_selfie.text
     assert stack.drain() == 0
+
+
+def _decide(stack: Stack, provider: str, identifier: str) -> list[int]:
+    """Each provider's fake decides the application and sends its own webhook; the receivers' statuses."""
+    fake = stack.fakes[provider]
+    if provider == "sumsub":
+        return [fake.review(identifier, "RED", reject_type="FINAL", reject_labels=["FORGERY"])]
+    if provider == "onfido":
+        (check_id,) = fake.checks
+        return fake.complete(check_id, "clear")
+    return [fake.set_state(identifier, "D")]
+
+
+# provider -> (the status its fake's decision maps to, what the enriched GET must show of the fake's data)
+DECISIONS = {
+    "sumsub": ("rejected", lambda fake, rep: rep["review"]["reviewResult"]["reviewAnswer"] == "RED"),
+    "onfido": ("accepted", lambda fake, rep: rep["status"] == "complete" and rep["result"] == "clear"),
+    "identitymind": (
+        "rejected",
+        lambda fake, rep: rep["state"] == "D" and rep["frd"] == fake.applications[rep["tid"]]["frd"],
+    ),
+}
+
+
+@pytest.mark.parametrize("provider", sorted(DECISIONS))
+def test_each_provider_pending_submitted_then_its_webhook_decides(stack: Stack, provider: str) -> None:
+    params = {**PERSON, "id_photo": _b64("obama_1.jpg"), "selfie": _b64("obama_2.jpg")}
+    created = stack.create(provider, params)
+    assert created["status"] == "pending"
+    assert stack.drain() == 1
+    submitted = stack.get(created["id"])
+    assert [h["status"] for h in submitted["history"]][:2] == ["pending", "submitted"]
+    assert submitted["status"] in ("submitted", "review") and submitted["identifier"]
+    assert all(status == 200 for status in _decide(stack, provider, submitted["identifier"]))
+    decided = stack.get(created["id"])
+    expected, shows_fake_data = DECISIONS[provider]
+    assert decided["status"] == expected, decided
+    assert decided["history"][-1]["source"] == "webhook"
+    assert decided["provider_representation_stale"] is False
+    assert shows_fake_data(stack.fakes[provider], decided["provider_representation"]), decided[
+        "provider_representation"
+    ]
+    # Its callback: the tenant heard of the decision, with the normalised status.
+    stack.drain_callbacks()
+    told = [json.loads(r.body) for r in stack.receiver.received]
+    assert any(t["id"] == created["id"] and t["status"] == expected for t in told)
