@@ -256,6 +256,23 @@ DECISIONS = {
 }
 
 
+# A webhook in each provider's shape, claiming a decision, without the provider's secret.
+FORGED: dict[str, Any] = {
+    "sumsub": lambda identifier: {
+        "json": {"applicantId": identifier, "type": "applicantReviewed", "reviewResult": {"reviewAnswer": "GREEN"}},
+        "headers": {"X-Payload-Digest": "0" * 64, "X-Payload-Digest-Alg": "HMAC_SHA256_HEX"},
+    },
+    "onfido": lambda identifier: {
+        "json": {"payload": {"resource_type": "check", "action": "check.completed", "object": {"id": identifier}}},
+        "headers": {"X-SHA2-Signature": "0" * 64},
+    },
+    "identitymind": lambda identifier: {
+        "json": {"tid": identifier, "state": "A"},
+        "params": {"token": "guessed"},
+    },
+}
+
+
 @pytest.mark.parametrize("provider", sorted(DECISIONS))
 def test_each_provider_pending_submitted_then_its_webhook_decides(stack: Stack, provider: str) -> None:
     params = {**PERSON, "id_photo": _b64("obama_1.jpg"), "selfie": _b64("obama_2.jpg")}
@@ -265,6 +282,9 @@ def test_each_provider_pending_submitted_then_its_webhook_decides(stack: Stack, 
     submitted = stack.get(created["id"])
     assert [h["status"] for h in submitted["history"]][:2] == ["pending", "submitted"]
     assert submitted["status"] in ("submitted", "review") and submitted["identifier"]
+    forged = httpx.post(f"{stack.url}/api/v1/gateway/webhooks/{provider}", **FORGED[provider](submitted["identifier"]))
+    assert forged.status_code == 401, forged.text
+    assert stack.get(created["id"])["history"] == submitted["history"]
     assert all(status == 200 for status in _decide(stack, provider, submitted["identifier"]))
     decided = stack.get(created["id"])
     expected, shows_fake_data = DECISIONS[provider]
@@ -278,3 +298,31 @@ def test_each_provider_pending_submitted_then_its_webhook_decides(stack: Stack, 
     stack.drain_callbacks()
     told = [json.loads(r.body) for r in stack.receiver.received]
     assert any(t["id"] == created["id"] and t["status"] == expected for t in told)
+
+
+def test_a_lost_dispatch_message_is_resent_by_the_sweeper(stack: Stack) -> None:
+    """SQS refuses the send after the application committed: 201 all the same, and the dispatch sweeper
+    sends it once its grace is over (once: a second sweep finds it re-armed)."""
+    from kycgate.core import clock
+    from kycgate.core.settings import get_settings
+    from kycgate.gateway.sweeper import handler as sweep
+    from kycgate.local import LocalContext
+
+    queue_url = get_settings().dispatch_queue_url
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KYCGATE_DISPATCH_QUEUE_URL", queue_url + "-gone")
+        get_settings.cache_clear()
+        created = stack.create("vouched", {**PERSON, "id_photo": _b64("obama_1.jpg"), "selfie": _b64("obama_2.jpg")})
+    get_settings.cache_clear()
+    assert stack.drain() == 0
+    assert sweep({}, LocalContext()) == {"resent": 0}  # within the grace
+    clock.travel(get_settings().dispatch_sweep_grace_seconds + 1)
+    try:
+        assert sweep({}, LocalContext()) == {"resent": 1}
+        assert sweep({}, LocalContext()) == {"resent": 0}
+        assert stack.drain() == 1
+        assert stack.get(created["id"])["status"] == "review"
+        clock.travel(get_settings().dispatch_sweep_grace_seconds + 1)
+        assert sweep({}, LocalContext()) == {"resent": 0}  # submitted: off the pending index
+    finally:
+        clock.reset()
