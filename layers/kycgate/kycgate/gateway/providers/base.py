@@ -303,6 +303,6 @@ def base_url(provider: str, values: Mapping[str, Any], default: str) -> str:
         check_callback_url(url, allow_loopback=settings.allow_loopback_callbacks)
     except CallbackUrlRefused as refused:
         raise ValueError(
-            f"base_url refused ({refused.reason}): {refused.message.replace('callback URL', 'it')}"
+            f"base_url refused ({refused.reason}): {refused.message.replace('callback URL', 'base URL')}"
         ) from None
     return url
