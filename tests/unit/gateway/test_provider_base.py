@@ -55,6 +55,7 @@ def test_base_url_from_credentials_then_settings_then_the_providers_own(monkeypa
     adapter = get_adapter("vouched")
     assert adapter.credentials({"api_key": "k"}).base_url == "https://verify.vouched.id"
     monkeypatch.setenv("KYCGATE_PROVIDER_BASE_URLS", "vouched=http://127.0.0.1:8101")
+    monkeypatch.setenv("KYCGATE_ALLOW_LOOPBACK_CALLBACKS", "true")  # local mode: the fakes on loopback
     get_settings.cache_clear()
     try:
         assert adapter.credentials({"api_key": "k"}).base_url == "http://127.0.0.1:8101"
@@ -64,8 +65,9 @@ def test_base_url_from_credentials_then_settings_then_the_providers_own(monkeypa
         )
     finally:
         monkeypatch.delenv("KYCGATE_PROVIDER_BASE_URLS")
+        monkeypatch.delenv("KYCGATE_ALLOW_LOOPBACK_CALLBACKS")
         get_settings.cache_clear()
-    with pytest.raises(ValueError, match="http"):
+    with pytest.raises(ValueError, match="https"):
         adapter.credentials({"api_key": "k", "base_url": "file:///etc/passwd"})
 
 
