@@ -1,5 +1,6 @@
 """The embedded local stack behind `kycgate serve`: moto server, resources from template.yaml,
-a demo tenant, background loops for the webhook worker and outbox sweeper, and uvicorn."""
+a demo tenant, background loops for the webhook worker and outbox sweeper, the provider gateway's
+fakes, dispatch worker and sweeper, and uvicorn."""
 
 from __future__ import annotations
 
@@ -190,7 +191,9 @@ def outbox_sweeper_loop(stop: threading.Event) -> None:
 
 def background_loops() -> list[Callable[[threading.Event], None]]:
     """Loops that stand in for Lambda event sources locally."""
-    return [webhook_worker_loop, outbox_sweeper_loop]
+    from kycgate.gateway.local import dispatch_sweeper_loop, dispatch_worker_loop
+
+    return [webhook_worker_loop, outbox_sweeper_loop, dispatch_worker_loop, dispatch_sweeper_loop]
 
 
 def import_lists_at_start() -> str:
@@ -234,6 +237,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
     for mode in ("live", "test"):
         points.grant(tenant.tenant_id, 10_000, mode=mode)
+    from kycgate.gateway.local import start_provider_fakes
+
+    providers_line = start_provider_fakes(tenant.tenant_id, f"http://{host}:{port}")
     stop = threading.Event()
     for loop in background_loops():
         threading.Thread(target=loop, args=(stop,), daemon=True, name=loop.__name__).start()
@@ -247,6 +253,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
                 f"  API          http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)",
                 f"  AWS (moto)   {endpoint}  - state is IN MEMORY and is lost when this process stops",
                 lists_line,
+                providers_line,
                 f"  demo tenant  {tenant.tenant_id}",
                 f"  demo API key {issued.api_key}  (reviewer scope)",
                 f"  demo test key {test_key.api_key}  (test mode: its own data, the seeds' sandbox)",
