@@ -47,6 +47,8 @@ CALLBACK_EVENT = "kyc_application"
 # Longer than provider_dispatch's Lambda timeout (90 s, template.yaml): a lease outlives its dispatcher.
 DISPATCH_LEASE_SECONDS = 120
 _SWEEP_LIMIT = 500
+# A retry's message may come back a little before the wait it was hidden for has passed by our clock.
+_CLOCK_TOLERANCE_SECONDS = 5
 
 
 class DispatchRef(NamedTuple):
@@ -232,11 +234,16 @@ def dispatch(
     application = store.get_application(ref.tenant_id, ref.id)
     if application is None or application["status"] != "pending":
         return "done"  # a duplicate message, or already handled
+    now = clock.now()
     leased = store.claim(
-        ref.tenant_id, ref.id, seen_sweep_key=application.get("GSI2SK"), until=clock.now() + DISPATCH_LEASE_SECONDS
+        ref.tenant_id,
+        ref.id,
+        seen_sweep_key=application.get("GSI2SK"),
+        until=now + DISPATCH_LEASE_SECONDS,
+        due_by=now + _CLOCK_TOLERANCE_SECONDS,
     )
     if leased is None:
-        return "done"  # another dispatcher (or the sweeper, whose message follows) has it
+        return "done"  # another dispatcher holds it, or the sweeper took it (its message follows)
     provider = application["provider"]
     try:
         adapter = _adapter(provider, policy)

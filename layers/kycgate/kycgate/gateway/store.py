@@ -135,24 +135,32 @@ def overdue_pending(cutoff: float, limit: int) -> list[tuple[str, str, str]]:
     return found[:limit]
 
 
-def claim(tenant_id: str, application_id: str, *, seen_sweep_key: str | None, until: float) -> str | None:
+def claim(
+    tenant_id: str, application_id: str, *, seen_sweep_key: str | None, until: float, due_by: float | None = None
+) -> str | None:
     """Move a pending application's sweep time to ``until`` if nobody touched it since it was read
-    with ``seen_sweep_key``: a dispatcher's lease, a retry's wait or the sweeper's re-arming, so two of
-    them never act on it at once. The new sweep key, or None when the condition failed."""
+    with ``seen_sweep_key`` (and, with ``due_by``, its sweep time is not later: no lease or wait is
+    running): a dispatcher's lease, a retry's wait or the sweeper's re-arming, so two of them never
+    act on it at once. The new sweep key, or None when the condition failed."""
     new_key = sweep_key(until, application_id)
+    condition = "#s = :pending AND GSI2PK = :index AND GSI2SK = :seen"
+    values = {
+        ":new": to_value(new_key),
+        ":pending": to_value("pending"),
+        ":index": to_value(PENDING_INDEX_PK),
+        ":seen": to_value(seen_sweep_key or ""),
+    }
+    if due_by is not None:
+        condition += " AND GSI2SK <= :due"
+        values[":due"] = to_value(sweep_key(due_by, application_id))
     try:
         ddb().update_item(
             TableName=records_table(),
             Key=key(application_pk(tenant_id, application_id), APPLICATION_SK),
             UpdateExpression="SET GSI2SK = :new",
-            ConditionExpression="#s = :pending AND GSI2PK = :index AND GSI2SK = :seen",
+            ConditionExpression=condition,
             ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={
-                ":new": to_value(new_key),
-                ":pending": to_value("pending"),
-                ":index": to_value(PENDING_INDEX_PK),
-                ":seen": to_value(seen_sweep_key or ""),
-            },
+            ExpressionAttributeValues=values,
         )
     except Exception as exc:
         if is_condition_failure(exc):
