@@ -63,6 +63,8 @@ EXPECTED_STATUS.update({"retry_webhook_delivery": 202})
 
 SEEDERS.update({"create_kya_task": seed_sample_lists, "get_kya_task": seed_sample_kya_task})
 EXPECTED_STATUS.update({"create_kya_task": 201})
+SEEDERS.update({"create_session_upload": seed_sample_submit_link})
+EXPECTED_STATUS.update({"create_upload": 201, "create_session_upload": 201})
 
 
 def _levels(stage: str, tenant_id: str = "ten_sample") -> Callable[[], None]:

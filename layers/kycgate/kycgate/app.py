@@ -21,6 +21,7 @@ ROUTER_MODULES = (
     "kycgate.compliance.kya.api",
     "kycgate.levels.api",
     "kycgate.pages.api",
+    "kycgate.uploads.api",
 )
 
 

@@ -61,7 +61,7 @@ def submit_reuse_kyc_session(
 ) -> ReuseKycCallback:
     """A live selfie from the customer's phone (400 from a desktop). 409 once the session is approved or
     out of attempts, 410 once expired. The result also goes to the session's callback_url."""
-    return service.submit(body.token, body.proof, user_agent)
+    return service.submit(body.token, body.proof, body.proof_upload_id, user_agent)
 
 
 @routes.get(

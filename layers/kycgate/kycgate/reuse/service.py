@@ -45,7 +45,7 @@ PENDING, APPROVED, EXHAUSTED = "pending", "approved", "exhausted"
 # ---------------------------------------------------------------- submit
 
 
-def submit(token: str, proof: str, user_agent: str | None) -> ReuseKycCallback:
+def submit(token: str, proof: str | None, proof_upload_id: str | None, user_agent: str | None) -> ReuseKycCallback:
     """Judge a phone selfie against the session's reference face and record the outcome.
 
     DynamoDB: token 1, session 1, outcome write 1 (plus one per lost race); S3: one read only when
@@ -53,10 +53,13 @@ def submit(token: str, proof: str, user_agent: str | None) -> ReuseKycCallback:
     """
     if not is_mobile(user_agent):
         raise BadRequest(MOBILE_ONLY, slug="mobile-device-required")
-    from kycgate.core.images import decode_image  # Pillow: only this route needs it
+    from kycgate.uploads import service as uploads  # Pillow and S3: only this route needs them
 
-    probe = decode_image(proof, "proof")
     session = _open_session_for(token)
+    probe = uploads.image(
+        proof, proof_upload_id, "proof", tenant_id=session["tenant_id"], used_by="submit_reuse_kyc_session"
+    )
+    assert probe is not None  # the request's validator requires one of the two
     comparison = _compare(session["face"], probe.data)
     for _ in range(_WRITE_TRIES):
         changes, expect_attempts, alert, callback = _outcome(session, comparison)
