@@ -14,11 +14,13 @@ import pytest
 import requests
 from PIL import Image
 
+from tests import specimens
 from tests.conftest import FACES, load_event, load_function
 from tests.integration.documents_support import PASSPORT_AND_SELFIE, fill, open_link, submit
 from tests.integration.kyc_support import KYC, create_customer
 
 UPLOADS = "/api/v1/uploads"
+IDV = "/api/v1/compliance/idv"
 
 
 def _large_jpeg(photo: str, target_bytes: int) -> bytes:
@@ -98,22 +100,29 @@ def test_presigned_post_enforces_size_type_and_the_checks_run_on_the_object(clie
     # Declared JPEG, but the bytes are not an image: the checks of core.images refuse it at use.
     assert _post(upload, b"not really a jpeg" * 100).status_code in (200, 201, 204)
     create_customer(client, tenant_a, "obama")
-    body = {"customer_id": "obama", "document_type": "passport", "document_front_upload_id": upload["upload_id"]}
+    front_id = _uploaded(client, tenant_a, PASSPORT_AND_SELFIE["document"])
+    body = {
+        "customer_id": "obama",
+        "document_type": "national_id",
+        "document_front_upload_id": front_id,
+        "document_back_upload_id": upload["upload_id"],
+    }
     refused = client.post(f"{KYC}/documents/verify", headers=tenant_a.headers, json=body)
     assert refused.status_code == 422
-    error = refused.json()["errors"][0]
-    assert error["type"] == "image_type" and error["loc"] == ["body", "document_front_upload_id"]
+    (error,) = refused.json()["errors"]
+    assert error["type"] == "image_type" and error["loc"] == ["body", "document_back_upload_id"]
 
+    # The good front was not spent by the refused request: only the back is reported again.
     never_posted = _create(client, tenant_a)
-    body["document_front_upload_id"] = never_posted["upload_id"]
+    body["document_back_upload_id"] = never_posted["upload_id"]
     missing = client.post(f"{KYC}/documents/verify", headers=tenant_a.headers, json=body)
-    assert missing.json()["errors"][0]["type"] == "upload_missing"
-
-    both = client.post(
-        f"{KYC}/documents/verify",
-        headers=tenant_a.headers,
-        json={**body, "document_front": "aGVsbG8="},
+    assert [e["type"] for e in missing.json()["errors"]] == ["upload_missing"]
+    twice = client.post(
+        f"{KYC}/documents/verify", headers=tenant_a.headers, json={**body, "document_back_upload_id": front_id}
     )
+    assert [e["type"] for e in twice.json()["errors"]] == ["upload_repeated"]
+
+    both = client.post(f"{KYC}/documents/verify", headers=tenant_a.headers, json={**body, "document_front": "aGVsbG8="})
     assert both.status_code == 422 and "not both" in both.text
 
 
@@ -148,3 +157,48 @@ def test_a_7_mb_body_through_the_lambda_entry_point_is_a_413_naming_the_upload_f
     problem = json.loads(response["body"])
     assert problem["status"] == 413 and "POST /api/v1/uploads" in problem["detail"]
     assert "document_front_upload_id" in problem["detail"]
+
+
+def test_idv_takes_uploads_from_the_tenant_and_from_the_app_with_its_sdk_token(client: Any, tenant_a: Any) -> None:
+    from kycgate.compliance.idv import points
+
+    passport = specimens.make("td3_passport", "jpeg", 7)  # Ana Beatriz Silva, portrait obama_2.jpg
+    selfie = (FACES / "obama_3.jpg").read_bytes()
+    points.grant(tenant_a.tenant_id, 1000)
+    # The tenant's route resolves its uploads like every image route (one document read per test: OCR is
+    # seconds on 2 vCPUs, so the read itself runs on the app's path below).
+    body = {
+        "country": "UTO",
+        "id_type": "PASSPORT",
+        "id_image_upload_id": _uploaded(client, tenant_a, b"not an image" * 100),
+        "face_image_upload_id": _uploaded(client, tenant_a, selfie),
+    }
+    refused = client.post(IDV, headers=tenant_a.headers, json=body)
+    assert refused.status_code == 422, refused.text
+    assert [(e["loc"][-1], e["type"]) for e in refused.json()["errors"]] == [("id_image_upload_id", "image_type")]
+    assert client.post(IDV, headers=tenant_a.headers, json={**body, "id_image_upload_id": None}).status_code == 422
+
+    started = client.post(f"{IDV}/account", headers=tenant_a.headers, json={"workflow_id": 3, "country": "UTO"})
+    token = started.json()["sdk_token"]
+
+    def from_the_app(data: bytes) -> str:
+        upload = client.post(f"{UPLOADS}/session", json={"token": token, "content_type": "image/jpeg"})
+        assert upload.status_code == 201, upload.text
+        assert _post(upload.json(), data).status_code in (200, 201, 204)
+        return str(upload.json()["upload_id"])
+
+    photos = {
+        "token": token,
+        "id_image_upload_id": from_the_app(passport.front),
+        "id_back_image": base64.b64encode(passport.front).decode(),  # the two ways mix in one request
+        "face_image_upload_id": body["face_image_upload_id"],  # not spent by the refused create
+    }
+    uploaded = client.post(f"{IDV}/sdk/upload", json=photos)
+    assert uploaded.status_code == 200, uploaded.text
+    result = uploaded.json()
+    assert (result["state"], result["full_name"], result["progress"]) == (0, "ANA BEATRIZ SILVA", "completed")
+    assert client.get("/api/v1/compliance/points", headers=tenant_a.headers).json()["points"] == 900
+    spent = client.post(
+        IDV, headers=tenant_a.headers, json={**body, "id_image_upload_id": photos["id_image_upload_id"]}
+    )
+    assert {e["type"] for e in spent.json()["errors"]} == {"upload_used"}

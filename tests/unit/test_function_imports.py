@@ -111,6 +111,8 @@ CUTS = {
         ["get_idv_task", "list_idv_tasks", "review_idv_task", "init_idv_web", "init_idv_account", "get_points"],
     ),
     "idv points": (("kycgate.compliance.idv.service",), ["get_points"]),
+    # The upload flow: issuing a presigned POST decodes no image (the resolver, on the image routes, does).
+    "uploads": (("PIL", "kycgate.core.images", "kycgate.faces"), ["create_upload", "create_session_upload"]),
     "delivery rules": (
         ("kycgate.webhooks.delivery", "kycgate.webhooks.ssrf"),
         [

@@ -92,3 +92,8 @@ def image_or_upload(model: object, *fields: str) -> None:
     for field in fields:
         if getattr(model, field) is not None and getattr(model, f"{field}_upload_id") is not None:
             raise ValueError(f"send either {field} or {field}_upload_id, not both")
+
+
+def has_image(model: object, field: str) -> bool:
+    """Whether the image ``field`` was sent, as base64 or as its ``<field>_upload_id``."""
+    return bool(getattr(model, field)) or getattr(model, f"{field}_upload_id") is not None

@@ -23,6 +23,7 @@ from kycgate.core.wire import (
     StrictWireModel,
     UploadId,
     WireModel,
+    has_image,
     image_or_upload,
 )
 from kycgate.kyc.vocabulary import (
@@ -256,8 +257,7 @@ class DocumentVerificationRequest(StrictWireModel):
         return self
 
     def has(self, field: str) -> bool:
-        """Whether the image ``field`` was sent, as base64 or as an upload id."""
-        return bool(getattr(self, field)) or getattr(self, f"{field}_upload_id") is not None
+        return has_image(self, field)
 
 
 IMAGE_FIELDS = ("document_front", "document_back", "selfie", "proof_of_address")

@@ -291,28 +291,10 @@ def _decode_proofs(tenant_id: str, request: DocumentVerificationRequest) -> dict
     """Every image decoded (base64) or fetched (upload id) and checked; one 422 naming every bad field."""
     from kycgate.uploads import service as uploads  # Pillow and S3: routes without images never load them
 
-    images: dict[ProofType, ImageProof] = {}
-    problems: list[Unprocessable] = []
-    for proof_type in (ProofType.DOCUMENT_FRONT, ProofType.DOCUMENT_BACK, ProofType.PROOF_OF_ADDRESS, ProofType.SELFIE):
-        field = proof_type.value
-        try:
-            image = uploads.image(
-                getattr(request, field),
-                getattr(request, f"{field}_upload_id"),
-                field,
-                tenant_id=tenant_id,
-                used_by="verify_documents",
-            )
-        except Unprocessable as problem:
-            problems.append(problem)
-            continue
-        if image is not None:
-            images[proof_type] = image
-    if problems:
-        raise Unprocessable(
-            "; ".join(p.detail for p in problems), errors=[e for p in problems for e in (p.errors or [])]
-        )
-    return images
+    order = (ProofType.DOCUMENT_FRONT, ProofType.DOCUMENT_BACK, ProofType.PROOF_OF_ADDRESS, ProofType.SELFIE)
+    sent = uploads.sent(request, *(proof_type.value for proof_type in order))
+    proofs = uploads.images(sent, tenant_id=tenant_id, used_by="verify_documents")
+    return {proof_type: proofs[proof_type.value] for proof_type in order if proof_type.value in proofs}
 
 
 def _check_against_preferences(

@@ -1,6 +1,6 @@
 """HTTP edge of uploads: a presigned S3 POST for an image too large for a JSON body (API Gateway takes
 10 MB, a synchronous Lambda 6 MB; seed images may be 15 MB). The tenant route takes the API key; the
-session route is the phone's, authorized by its handoff or Re-Use KYC token (template: Auth NONE).
+session route is the phone's, authorized by its handoff, Re-Use KYC or IDV sdk token (template: Auth NONE).
 """
 
 from __future__ import annotations
@@ -31,6 +31,6 @@ def create_upload(body: CreateUploadRequest, tenant_id: TenantId) -> CreateUploa
     "/uploads/session", operation_id="create_session_upload", response_model=CreateUploadResponse, status_code=201
 )
 def create_session_upload(body: CreateSessionUploadRequest) -> CreateUploadResponse:
-    """The same for the customer's phone, with the handoff or Re-Use KYC session token instead of an API key
-    (404 unknown token, 410 expired)."""
+    """The same for the customer's phone, with its handoff, Re-Use KYC session or IDV sdk token instead of
+    an API key (404 unknown token, 410 expired handoff)."""
     return service.create_session_upload(body.token, body.content_type)

@@ -20,7 +20,7 @@ class CreateUploadRequest(StrictWireModel):
 
 
 class CreateSessionUploadRequest(CreateUploadRequest):
-    token: Token = Field(description="the KYC handoff or Re-Use KYC session token the phone holds")
+    token: Token = Field(description="the KYC handoff, Re-Use KYC session or IDV sdk token the phone holds")
 
 
 class PresignedPost(WireModel):

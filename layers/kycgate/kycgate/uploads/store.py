@@ -7,14 +7,14 @@ consumes it, then ``used`` with ``used_by``), ``usable_until`` (expiry decided i
 ProofsBucket: ``uploads/<tenant>/<sha256(upload_id)>``; the bucket's lifecycle rule on ``uploads/``
 deletes every object there after a day, used or not (a consuming route keeps its own copy).
 
-DynamoDB calls: issue 1 (PutItem), get_upload 1 (GetItem), consume 1 (UpdateItem).
+DynamoDB calls: issue 1 (PutItem), get_upload 1 (GetItem), consume 1 (TransactWriteItems, one item per upload).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from kycgate.core.dynamo import ddb, from_item, is_condition_failure, key, sessions_table, to_item, to_value
+from kycgate.core.dynamo import cancellation_reasons, ddb, from_item, key, sessions_table, to_item
 
 UPLOAD_SK = "UPLOAD"
 ISSUED, USED = "issued", "used"
@@ -23,10 +23,11 @@ OBJECT_PREFIX = "uploads/"
 
 
 class UploadTaken(Exception):
-    """The upload is not issued to this tenant any more (used by another route, or expired)."""
+    """An upload (``index`` of those consumed together) is not issued to this tenant any more (used, or expired)."""
 
-    def __init__(self, current: dict[str, Any] | None) -> None:
+    def __init__(self, index: int, current: dict[str, Any] | None) -> None:
         super().__init__("upload cannot be consumed")
+        self.index = index
         self.current = current
 
 
@@ -53,27 +54,31 @@ def get_upload(upload_digest: str) -> dict[str, Any] | None:
     return from_item(response.get("Item"))
 
 
-def consume(upload_digest: str, tenant_id: str, used_by: str, *, now: float, now_iso: str) -> None:
-    """Mark the upload used by ``used_by`` if it is still issued to ``tenant_id`` and usable; else UploadTaken
-    with the item as it was. One UpdateItem: of two routes racing for one upload exactly one wins."""
+def consume(upload_digests: list[str], tenant_id: str, used_by: str, *, now: float, now_iso: str) -> None:
+    """Mark every upload used by ``used_by`` if each is still issued to ``tenant_id`` and usable; else
+    UploadTaken naming the first refused one, with its item as it was. One TransactWriteItems: all or
+    none, and of two requests racing for one upload exactly one wins."""
+    values = to_item(
+        {":used": USED, ":issued": ISSUED, ":by": used_by, ":at": now_iso, ":tenant": tenant_id, ":now": now}
+    )
+    updates = [
+        {
+            "Update": {
+                "TableName": sessions_table(),
+                "Key": key(upload_pk(digest), UPLOAD_SK),
+                "UpdateExpression": "SET #status = :used, used_by = :by, used_at = :at",
+                "ConditionExpression": "tenant_id = :tenant AND #status = :issued AND usable_until > :now",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": values,
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+        for digest in upload_digests
+    ]
     try:
-        ddb().update_item(
-            TableName=sessions_table(),
-            Key=key(upload_pk(upload_digest), UPLOAD_SK),
-            UpdateExpression="SET #status = :used, used_by = :by, used_at = :at",
-            ConditionExpression="tenant_id = :tenant AND #status = :issued AND usable_until > :now",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={
-                ":used": to_value(USED),
-                ":issued": to_value(ISSUED),
-                ":by": to_value(used_by),
-                ":at": to_value(now_iso),
-                ":tenant": to_value(tenant_id),
-                ":now": to_value(now),
-            },
-            ReturnValuesOnConditionCheckFailure="ALL_OLD",
-        )
+        ddb().transact_write_items(TransactItems=updates)
     except Exception as exc:
-        if is_condition_failure(exc):
-            raise UploadTaken(from_item(getattr(exc, "response", {}).get("Item"))) from exc
+        for index, reason in enumerate(cancellation_reasons(exc)):
+            if reason.get("Code") == "ConditionalCheckFailed":
+                raise UploadTaken(index, from_item(reason.get("Item"))) from exc
         raise

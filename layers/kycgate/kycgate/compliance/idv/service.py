@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kycgate.compliance.idv import checks, store
 from kycgate.compliance.idv.schemas import (
+    IMAGE_FIELDS,
     AccountIdvRequest,
     CreateIdvTaskRequest,
     IdvAccountInitiated,
@@ -68,7 +69,7 @@ class Photos(NamedTuple):
 
 def create_task(caller: Caller, request: CreateIdvTaskRequest) -> IdvCreated:
     urls = _urls(request.callback_url, request.dd_task_callback_url)
-    photos = _photos(request, request.id_type)
+    photos = _photos(caller.tenant_id, request, request.id_type, "create_idv_task")
     _require_points(caller.tenant_id)
     now = clock.now()
     task = _new_task(caller, request, request.id_type, now, urls)
@@ -123,12 +124,12 @@ def upload(request: SdkUploadRequest) -> IdvTask:
     task = store.get_task(tenant_id, idv_task_id)
     if task is None or task.get("progress") != Progress.INITIATED:
         raise Conflict("This IDV task already has its photos.")
-    if task.get("with_face") and not (request.face_image or request.id_and_face_image):
+    if task.get("with_face") and not (request.has("face_image") or request.has("id_and_face_image")):
         raise Unprocessable(
             "send face_image or id_and_face_image: this workflow verifies the customer's face",
             errors=[field_error(["body", "face_image"], "required by this workflow", "missing")],
         )
-    photos = _photos(request, IdType(task["id_type"]))
+    photos = _photos(tenant_id, request, IdType(task["id_type"]), "upload_idv_photos")
     now = clock.now()
     result = {**_check(task, photos, now), "progress": str(Progress.COMPLETED), "completed_timestamp": int(now)}
     done = {**task, **result}
@@ -197,27 +198,22 @@ def _urls(callback_url: str | None, dd_callback_url: str | None) -> dict[str, st
     }
 
 
-def _photos(request: CreateIdvTaskRequest | SdkUploadRequest, id_type: IdType) -> Photos:
-    if id_type == IdType.ID_CARD and not request.id_back_image:
+def _photos(tenant_id: str, request: CreateIdvTaskRequest | SdkUploadRequest, id_type: IdType, route: str) -> Photos:
+    if id_type == IdType.ID_CARD and not request.has("id_back_image"):
         raise Unprocessable(
             "id_back_image is required when id_type is ID_CARD",
             errors=[field_error(["body", "id_back_image"], "required for ID_CARD", "missing")],
         )
-    if not request.face_image and not request.id_and_face_image:
+    if not request.has("face_image") and not request.has("id_and_face_image"):
         raise Unprocessable(
             "send face_image or id_and_face_image (at least one)",
             errors=[field_error(["body", "face_image"], "face_image or id_and_face_image is required", "missing")],
         )
 
-    from kycgate.core.images import decode_image  # Pillow: only the routes that take photos
+    from kycgate.uploads import service as uploads  # Pillow and S3: only the routes that take photos
 
-    def image(field: str) -> ImageProof | None:
-        encoded = getattr(request, field)
-        return decode_image(encoded, field) if encoded else None
-
-    front = image("id_image")
-    assert front is not None
-    return Photos(front, image("id_back_image"), image("face_image"), image("id_and_face_image"))
+    images = uploads.images(uploads.sent(request, *IMAGE_FIELDS), tenant_id=tenant_id, used_by=route)
+    return Photos(images["id_image"], *(images.get(field) for field in IMAGE_FIELDS[1:]))
 
 
 def _require_points(tenant_id: str) -> None:
