@@ -14,6 +14,7 @@ import pytest
 import requests
 from PIL import Image
 
+from kycgate.infra import load_template
 from tests import specimens
 from tests.conftest import FACES, load_event, load_function
 from tests.integration.documents_support import PASSPORT_AND_SELFIE, fill, open_link, submit
@@ -157,6 +158,11 @@ def test_a_7_mb_body_through_the_lambda_entry_point_is_a_413_naming_the_upload_f
     problem = json.loads(response["body"])
     assert problem["status"] == 413 and "POST /api/v1/uploads" in problem["detail"]
     assert "document_front_upload_id" in problem["detail"]
+    # Over 10 MB API Gateway answers itself: the same problem type, naming the same flow.
+    responses = load_template()["Resources"]["KycgateApi"]["Properties"]["GatewayResponses"]
+    gateway = json.loads(responses["REQUEST_TOO_LARGE"]["ResponseTemplates"]["application/json"])
+    assert (gateway["status"], gateway["type"]) == (413, problem["type"])
+    assert gateway["detail"].split(". ", 1)[1] == problem["detail"].split(". ", 1)[1]
 
 
 def test_idv_takes_uploads_from_the_tenant_and_from_the_app_with_its_sdk_token(client: Any, tenant_a: Any) -> None:

@@ -28,7 +28,7 @@ from kycgate.core.web import build_app
 MAX_BODY_BYTES = 6 * 1024 * 1024
 TOO_LARGE = PayloadTooLarge(
     "The request body exceeds the 6 MB a function accepts. Send large images through the upload flow: "
-    "POST /api/v1/uploads (or /api/v1/uploads/session with a handoff token) returns a presigned S3 form "
+    "POST /api/v1/uploads (or /api/v1/uploads/session with the phone's token) returns a presigned S3 form "
     "for images up to 15 MB and an upload_id; send that as <field>_upload_id (e.g. document_front_upload_id) "
     "instead of the base64 field.",
     slug="use-upload-flow",
