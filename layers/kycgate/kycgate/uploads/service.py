@@ -167,7 +167,7 @@ def _consume(uploads: Mapping[str, dict[str, Any]], tenant_id: str, used_by: str
 
 def _check_usable(upload: dict[str, object], id_field: str, id_loc: tuple[str | int, ...]) -> None:
     if upload["status"] != store.ISSUED:
-        message = "this upload_id was used already; each upload serves one image once"
+        message = "this upload_id was used already; each upload serves one request: create a new one"
         raise _problem(id_field, id_loc, message, "upload_used")
     if float(upload["usable_until"]) <= clock.now():  # type: ignore[arg-type]
         raise _problem(id_field, id_loc, "this upload_id has expired; create a new upload", "upload_expired")
