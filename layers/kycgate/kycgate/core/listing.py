@@ -26,7 +26,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from kycgate.core.dynamo import ddb, from_item, records_table, to_value
 from kycgate.core.errors import BadRequest
-from kycgate.core.pagination import KycPagination
+from kycgate.core.pagination import KycPagination, paginate
 from kycgate.core.settings import get_settings
 
 T = TypeVar("T")
@@ -82,6 +82,15 @@ def list_page(
         cursor=next_cursor,
     )
     return Page(items, pagination)
+
+
+def in_memory_page(items: list[dict[str, Any]], *, page: int, page_size: int, cursor: str | None) -> Page:
+    """A page of a list filtered in memory: the compatibility path of a filter that has no index yet
+    (it reads the whole partition, as before). It issues no cursor, so it takes none."""
+    if cursor:
+        raise _bad_cursor("these filters are not served page by page yet; ask with `page` instead")
+    window, pagination = paginate(items, page, page_size)
+    return Page(window, pagination)
 
 
 def count(query: ListQuery) -> int:
