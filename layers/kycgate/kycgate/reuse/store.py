@@ -201,7 +201,7 @@ def record_outcome(
         counts = {"total": 1, f"status#{alert['status']}": 1}
         transact += counters.updates(alert["tenant_id"], {ALERTS_COUNTER: counts})
     try:
-        counters.retry_conflicts(lambda: outbox.commit(transact, deliveries))
+        outbox.commit(transact, deliveries)
     except Exception as exc:
         lost, current = _lost_race(exc)
         if lost:

@@ -15,7 +15,7 @@ from kycgate.core import sequences
 from kycgate.core.dynamo import ddb, from_item, key, query_index, records_table, to_item
 from kycgate.core.listing import ListQuery
 from kycgate.core.tenants import tenant_pk
-from kycgate.webhooks.outbox import PendingDelivery
+from kycgate.webhooks.outbox import PendingDelivery, delivery_puts
 
 TASK_SK = "KYA"
 SEQUENCE = "kya"
@@ -48,7 +48,7 @@ def create_task(tenant_id: str, build: Callable[[int], NewTask]) -> NewTask:
             **task,
         }
         put = {"TableName": records_table(), "Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}
-        return [{"Put": put}, *(d.put for d in deliveries)]
+        return [{"Put": put}, *delivery_puts(deliveries)]
 
     sequences.create_with_next_id(tenant_id, SEQUENCE, items)
     return built[0]
