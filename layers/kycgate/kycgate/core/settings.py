@@ -97,6 +97,12 @@ class Settings(BaseModel):
     # (make serve points them at the local fakes). A tenant credential's own base_url wins over these.
     provider_base_urls: dict[str, str] = {}
 
+    # IDV tasks (seed 001): the points one checked task costs (an initiation needs more than
+    # idv_points_floor remaining), and how long an sdk_token or hosted-page token works.
+    idv_points_cost: int = Field(default=100, ge=0)
+    idv_points_floor: int = Field(default=500, ge=0)
+    idv_token_ttl_seconds: int = Field(default=900, ge=60, le=86400)
+
     @field_validator("btc_explorer_url", "eth_explorer_url")
     @classmethod
     def _check_explorer_url(cls, value: str) -> str:

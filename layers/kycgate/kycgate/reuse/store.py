@@ -38,6 +38,7 @@ from kycgate.core.dynamo import (
     query_index,
     records_table,
     sessions_table,
+    set_attributes,
     to_item,
     to_value,
 )
@@ -251,16 +252,14 @@ def update_alert(tenant_id: str, alert_id: str, changes: dict[str, Any]) -> dict
         if current is None:
             return None
         updated = {**current, **changes}
-        names = {f"#c{i}": name for i, name in enumerate(changes)}
-        values = {f":c{i}": to_value(value) for i, value in enumerate(changes.values())}
-        update = {
-            "TableName": records_table(),
-            "Key": key(alert_pk(tenant_id, alert_id), ALERT_SK),
-            "UpdateExpression": "SET " + ", ".join(f"#c{i} = :c{i}" for i in range(len(changes))),
-            "ConditionExpression": "#status = :seen",
-            "ExpressionAttributeNames": {**names, "#status": "status"},
-            "ExpressionAttributeValues": {**values, ":seen": to_value(current["status"])},
-        }
+        update = set_attributes(
+            records_table(),
+            key(alert_pk(tenant_id, alert_id), ALERT_SK),
+            changes,
+            "#status = :seen",
+            {":seen": current["status"]},
+        )
+        update["ExpressionAttributeNames"]["#status"] = "status"
         moved = {f"status#{current['status']}": -1}, {f"status#{updated['status']}": 1}
         deltas = counters.merge(*({ALERTS_COUNTER: part} for part in moved))
         try:
