@@ -146,4 +146,4 @@ def test_function_answers_a_broken_body_with_readable_problem_json(
     assert 400 <= response["statusCode"] < 500, response["body"][:500]
     assert response["headers"]["content-type"] == "application/problem+json"
     assert not response["isBase64Encoded"]
-    assert json.loads(response["body"])["detail"]
+    assert "not valid JSON" in json.loads(response["body"])["detail"]
