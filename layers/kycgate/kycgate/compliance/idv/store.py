@@ -7,7 +7,7 @@ upload (whose task is no longer waiting) cannot pay twice. Upload tokens (sdk_to
 token) live in SessionsTable under their SHA-256 digest only.
 
 DynamoDB calls: create 2 (the id counter's GetItem, then one TransactWriteItems: counter step, task,
-points, callback delivery); initiate 2 (the same, with the token instead of the points); upload 2
+points, callback delivery and its count); initiate 2 (the same, with the token instead of the points); upload 2
 (the token's GetItem, then one TransactWriteItems: task, points, delivery); get 1; review 2
 (GetItem, then the update with its callback).
 """
