@@ -75,6 +75,12 @@ def levels_liveness_page(token: str | None = None) -> HTMLResponse:
     return _html(service.liveness_page(token))
 
 
+@routes.get("/idv", operation_id="idv_page", response_class=HTMLResponse, include_in_schema=False)
+def idv_page(token: str | None = None) -> HTMLResponse:
+    """The hosted IDV page of a web initiation (POST /api/v1/compliance/idv/init's `url`)."""
+    return _html(service.idv_page(token))
+
+
 @routes.get("/assets/{name}", operation_id="get_page_asset", response_class=Response, include_in_schema=False)
 def get_page_asset(
     name: Annotated[str, Path(max_length=64)],
