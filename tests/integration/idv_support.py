@@ -12,7 +12,7 @@ SAMPLE_TENANT = "ten_sample"
 # events/upload_idv_photos.json sends this token; the seeder binds it to task 1.
 SAMPLE_SDK_TOKEN = "sample-sdk-token-0000000000000000000000000000"
 # events/idv_page.json opens the hosted page with this token; the seeder binds it to a web task 1.
-SAMPLE_WEB_TOKEN = "sample-idv-page-token-00000000000000000000000"
+SAMPLE_WEB_TOKEN = "sample-idv-page-token-" + "0" * 21  # 43 characters, as a real token
 _CALLER = Caller(SAMPLE_TENANT, SAMPLE_TENANT, "key_sample", 1, "live", "", "", ())
 
 
