@@ -180,6 +180,11 @@ def qr_svg(link: str) -> str:
     return svg.replace("<svg ", f'<svg width="{size}" height="{size}" ', 1)
 
 
+def busy_page() -> Page:
+    """What a page that reads data shows while storage is busy (its task, hence its locale, unread)."""
+    return Page(503, _render("busy.html", title="Please try again", page="static"))
+
+
 def _broken_link() -> Page:
     return Page(400, _render("broken.html", title="This link is not complete", page="static"))
 
