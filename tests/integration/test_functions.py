@@ -138,3 +138,18 @@ def test_function_handles_its_sample_event(op: str, aws: Any, lambda_context: An
         assert response["body"] and not response["isBase64Encoded"]
     else:
         json.loads(response["body"])
+
+
+@pytest.mark.parametrize("op", sorted(op for op in _api_functions() if load_event(op).get("body")))
+def test_function_answers_a_broken_body_with_readable_problem_json(
+    op: str, aws: Any, lambda_context: Any, lambda_runtime: None
+) -> None:
+    """An error reaches the client as problem+json text, not base64 (API Gateway passes an encoded
+    body on as it is when no binary media type matches)."""
+    make_tenant("Sample tenant", tenant_id="ten_sample")
+    event = {**load_event(op), "body": "{", "isBase64Encoded": False}
+    response = load_function(op)(event, lambda_context)
+    assert 400 <= response["statusCode"] < 500, response["body"][:500]
+    assert response["headers"]["content-type"] == "application/problem+json"
+    assert not response["isBase64Encoded"]
+    assert "not valid JSON" in json.loads(response["body"])["detail"]

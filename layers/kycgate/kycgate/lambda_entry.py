@@ -14,6 +14,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 from mangum import Mangum
+from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 
 from kycgate.core.coldstart import resumes_collector
 from kycgate.core.logs import logger
@@ -23,10 +24,15 @@ from kycgate.core.web import build_app
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
+# Mangum base64-encodes every body whose content type it does not know as text, and API Gateway
+# passes such a body on still encoded (no binary media type matches): problem+json errors reached
+# clients as base64 until they were named here.
+TEXT_MIME_TYPES = [*DEFAULT_TEXT_MIME_TYPES, "application/problem+json"]
+
 
 def handler_for(routes: RouteTable, operation_id: str) -> LambdaHandler:
     app = build_app([routes.route(operation_id)], openapi_url=None, docs_url=None, redoc_url=None)
-    asgi = Mangum(app, lifespan="off")
+    asgi = Mangum(app, lifespan="off", text_mime_types=TEXT_MIME_TYPES)
     traced: list[LambdaHandler] = []
 
     @resumes_collector
