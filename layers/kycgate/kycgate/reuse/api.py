@@ -17,7 +17,7 @@ from fastapi import Header, Path, Query
 
 from kycgate.core.auth import TenantId
 from kycgate.core.lazy import lazy_module
-from kycgate.core.pagination import PageQuery, PageSizeQuery
+from kycgate.core.pagination import CursorQuery, PageQuery, PageSizeQuery
 from kycgate.core.routes import RouteTable
 from kycgate.reuse.schemas import (
     CreateReuseKycSessionRequest,
@@ -97,9 +97,10 @@ def list_kyc_alerts(
     filters: Annotated[KycAlertFilters, Query()],
     page: PageQuery = 1,
     page_size: PageSizeQuery = 20,
+    cursor: CursorQuery = None,
 ) -> KycAlertListResponse:
     """Alerts for the dashboard, newest first."""
-    return alerts.list_alerts(tenant_id, filters, page, page_size)
+    return alerts.list_alerts(tenant_id, filters, page, page_size, cursor)
 
 
 @routes.get("/alerts/{alert_id}", operation_id="get_kyc_alert", response_model=KycAlert)

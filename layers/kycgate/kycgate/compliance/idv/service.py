@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kycgate.compliance.idv import checks, store
@@ -30,10 +31,9 @@ from kycgate.compliance.idv.schemas import (
     SdkUploadRequest,
 )
 from kycgate.compliance.idv.vocabulary import ID_SUB_TYPES, WEB_WORKFLOWS, AuditStatus, IdType, IdvState, Progress
-from kycgate.core import clock, ids
+from kycgate.core import clock, ids, listing
 from kycgate.core.errors import Conflict, NotFound, PaymentRequired, Unprocessable, field_error
 from kycgate.core.logs import logger
-from kycgate.core.pagination import paginate
 from kycgate.core.settings import get_settings
 from kycgate.core.tenants import Caller
 from kycgate.core.wire import iso_or_none
@@ -192,18 +192,24 @@ def get_task(tenant_id: str, idv_task_id: int) -> IdvTask:
     return _wire(task)
 
 
-def list_tasks(tenant_id: str, filters: IdvTaskFilters, page: int, page_size: int) -> IdvTaskListResponse:
-    items = store.list_tasks(
-        tenant_id,
-        created_from=iso_or_none(filters.created_from),
-        created_to=iso_or_none(filters.created_to),
-        state=int(filters.state) if filters.state is not None else None,
-        id_type=filters.id_type,
-        audit_status=filters.audit_status,
-        customer_reference=filters.customer_reference,
-    )
-    window, pagination = paginate(items, page, page_size)
-    return IdvTaskListResponse(items=[_wire(i) for i in window], pagination=pagination)
+def list_tasks(
+    tenant_id: str, filters: IdvTaskFilters, page: int, page_size: int, cursor: str | None
+) -> IdvTaskListResponse:
+    created_from, created_to = iso_or_none(filters.created_from), iso_or_none(filters.created_to)
+    equals = {
+        "state": int(filters.state) if filters.state is not None else None,
+        "id_type": filters.id_type,
+        "audit_status": filters.audit_status,
+        "customer_reference": filters.customer_reference,
+    }
+    if any(value is not None for value in equals.values()):
+        items = store.list_tasks(tenant_id, created_from=created_from, created_to=created_to, **equals)
+        found = listing.in_memory_page(items, page=page, page_size=page_size, cursor=cursor)
+    else:
+        query = store.tasks_query(tenant_id, created_from=created_from, created_to=created_to)
+        total = partial(listing.count, query) if created_from or created_to else partial(store.task_count, tenant_id)
+        found = listing.list_page(tenant_id, query, page=page, page_size=page_size, cursor=cursor, total=total)
+    return IdvTaskListResponse(items=[_wire(i) for i in found.items], pagination=found.pagination)
 
 
 def review_task(caller: Caller, idv_task_id: int, request: ReviewIdvTaskRequest) -> IdvTask:
