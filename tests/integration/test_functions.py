@@ -10,7 +10,12 @@ import pytest
 
 from tests.conftest import assert_collector_resumed, load_event, load_function, make_tenant
 from tests.integration.documents_support import seed_sample_filled_link, seed_sample_submit_link
-from tests.integration.idv_support import seed_sample_checked_task, seed_sample_initiated_task, seed_sample_points
+from tests.integration.idv_support import (
+    seed_sample_checked_task,
+    seed_sample_initiated_task,
+    seed_sample_points,
+    seed_sample_web_task,
+)
 from tests.integration.kya_support import seed_sample_kya_task, seed_sample_lists
 from tests.integration.kyc_support import seed_sample_customer, seed_sample_kyc_request
 from tests.integration.levels_support import seed_sample_levels
@@ -74,6 +79,7 @@ SEEDERS.update(
         "get_idv_task": seed_sample_initiated_task,
         "upload_idv_photos": seed_sample_initiated_task,
         "review_idv_task": seed_sample_checked_task,
+        "idv_page": seed_sample_web_task,
     }
 )
 EXPECTED_STATUS.update({"create_idv_task": 201, "init_idv_web": 201, "init_idv_account": 201})
@@ -128,7 +134,7 @@ def test_function_handles_its_sample_event(op: str, aws: Any, lambda_context: An
     assert_collector_resumed()
     assert response["statusCode"] == EXPECTED_STATUS.get(op, 200), response["body"][:500]
     content_type = response["headers"]["content-type"]
-    if content_type.startswith("text/html"):  # the hosted pages (they read no data: nothing to seed)
+    if content_type.startswith("text/html"):  # the hosted pages (only the IDV page reads its task)
         assert "<!doctype html>" in response["body"]
     elif content_type.startswith(("text/css", "text/javascript")):  # their assets
         assert response["body"] and not response["isBase64Encoded"]

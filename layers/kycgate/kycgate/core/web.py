@@ -123,7 +123,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers, media_type=PROBLEM_JSON)
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        problem = _aws_problem(exc)
+        problem = aws_problem(exc)
         if problem is not None:
             log.warning(
                 "aws call failed after retries, answering %s",
@@ -141,11 +141,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, on_unexpected)
 
 
-def _aws_problem(exc: Exception) -> Problem | None:
+def aws_problem(exc: Exception) -> Problem | None:
     """The answer to an AWS failure that botocore's retries did not absorb, or None for a bug.
 
     Busy or unreachable services are the client's cue to retry (503 + Retry-After); a conditional
-    write that lost a race nobody handled is a conflict, not a crash.
+    write that lost a race nobody handled is a conflict, not a crash. A page that reads data answers
+    the same status as HTML (pages/api.py).
     """
     if isinstance(exc, BotoConnectionError | HTTPClientError):
         return ServiceUnavailable("A storage service did not answer in time; retry shortly.")

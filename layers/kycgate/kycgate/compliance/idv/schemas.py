@@ -1,7 +1,6 @@
 """IDV wire models, named as in seed 001 ("ID Verification")."""
 
 import datetime as dt
-import re
 import unicodedata
 from typing import Annotated, Self
 
@@ -158,10 +157,10 @@ class CreateIdvTaskRequest(_Common, _Photos):
         return self
 
 
-def _https_url(limit: int) -> object:
+def _redirect_url(limit: int) -> object:
+    # The seed's limits; the scheme and the host are webhooks.callback_urls' (https and public, or
+    # loopback http in local mode), checked when the task is initiated.
     def check(value: str) -> str:
-        if not re.match(r"^https://[^\s/?#]+", value):
-            raise ValueError("must be an https URL")
         if len(value) > limit:
             raise ValueError(f"must be at most {limit} characters")
         return value
@@ -179,8 +178,12 @@ class InitIdvRequest(_Common, _Taiwan):
     country: Country
     customer_reference: CustomerReference
     locale: str = Field("en", description="page language; en, zh-TW, zh-HK, zh-CN translated, the others in en")
-    success_url: Annotated[str, _https_url(2047)] | None = None
-    error_url: Annotated[str, _https_url(255)] | None = None
+    success_url: Annotated[str, _redirect_url(2047)] | None = Field(
+        None, description="https URL the hosted page sends the customer to once the photos are checked"
+    )
+    error_url: Annotated[str, _redirect_url(255)] | None = Field(
+        None, description="https URL the hosted page sends the customer to when the task cannot be completed"
+    )
 
     @model_validator(mode="after")
     def _choices(self) -> Self:

@@ -124,12 +124,13 @@ def upload(request: SdkUploadRequest) -> IdvTask:
     task = store.get_task(tenant_id, idv_task_id)
     if task is None or task.get("progress") != Progress.INITIATED:
         raise Conflict("This IDV task already has its photos.")
-    if task.get("with_face") and not (request.has("face_image") or request.has("id_and_face_image")):
+    with_face = bool(task.get("with_face"))
+    if with_face and not (request.has("face_image") or request.has("id_and_face_image")):
         raise Unprocessable(
             "send face_image or id_and_face_image: this workflow verifies the customer's face",
             errors=[field_error(["body", "face_image"], "required by this workflow", "missing")],
         )
-    photos = _photos(tenant_id, request, IdType(task["id_type"]), "upload_idv_photos")
+    photos = _photos(tenant_id, request, IdType(task["id_type"]), "upload_idv_photos", face_required=with_face)
     now = clock.now()
     result = {**_check(task, photos, now), "progress": str(Progress.COMPLETED), "completed_timestamp": int(now)}
     done = {**task, **result}
@@ -143,6 +144,46 @@ def upload(request: SdkUploadRequest) -> IdvTask:
     outbox.enqueue([d.ref for d in deliveries])
     _log("idv task checked", tenant_id, done)
     return _wire(done)
+
+
+class WebPage(NamedTuple):
+    """What the hosted page of a web-initiated task shows: its state (``ready`` for photos, ``completed``,
+    ``expired``, ``unknown``) and, for a known task, its workflow, locale and the tenant's redirects."""
+
+    state: str
+    id_type: IdType = IdType.PASSPORT
+    with_face: bool = False
+    capture: str = "camera_upload"
+    locale: str = "en"
+    success_url: str | None = None
+    error_url: str | None = None
+
+
+def web_page(token: str) -> WebPage:
+    """The hosted page's view of ``token``: that one task, and only a web initiation's (an app's
+    sdk_token opens no page). A lapsed token still names its task, so the page can send the customer
+    to the tenant's error_url; it uploads nothing (the upload route refuses it)."""
+    holder = store.get_token(ids.digest(token), include_expired=True)
+    if holder is None or holder.get("channel") != "web":
+        return WebPage("unknown")
+    task = store.get_task(holder["tenant_id"], int(holder["idv_task_id"]))
+    if task is None:
+        return WebPage("unknown")
+    if task.get("progress") != Progress.INITIATED:
+        state = "completed"
+    elif float(holder["expires_at"]) <= clock.now():
+        state = "expired"
+    else:
+        state = "ready"
+    return WebPage(
+        state,
+        IdType(task["id_type"]),
+        bool(task.get("with_face")),
+        task.get("capture") or "camera_upload",
+        task.get("locale") or "en",
+        task.get("success_url"),
+        task.get("error_url"),
+    )
 
 
 def get_task(tenant_id: str, idv_task_id: int) -> IdvTask:
@@ -204,13 +245,22 @@ def _urls(callback_url: str | None, dd_callback_url: str | None) -> dict[str, st
     }
 
 
-def _photos(tenant_id: str, request: CreateIdvTaskRequest | SdkUploadRequest, id_type: IdType, route: str) -> Photos:
+def _photos(
+    tenant_id: str,
+    request: CreateIdvTaskRequest | SdkUploadRequest,
+    id_type: IdType,
+    route: str,
+    *,
+    face_required: bool = True,
+) -> Photos:
+    """The request's images, checked (base64 or uploaded). ``face_required``: False for the web
+    workflows that verify the ID alone (100-102), whose customer sends no face."""
     if id_type == IdType.ID_CARD and not request.has("id_back_image"):
         raise Unprocessable(
             "id_back_image is required when id_type is ID_CARD",
             errors=[field_error(["body", "id_back_image"], "required for ID_CARD", "missing")],
         )
-    if not request.has("face_image") and not request.has("id_and_face_image"):
+    if face_required and not request.has("face_image") and not request.has("id_and_face_image"):
         raise Unprocessable(
             "send face_image or id_and_face_image (at least one)",
             errors=[field_error(["body", "face_image"], "face_image or id_and_face_image is required", "missing")],
@@ -305,9 +355,10 @@ def _check(task: dict[str, Any], photos: Photos, now: float) -> dict[str, Any]:
         "expiry_date": task.get("expected_expiry_date"),
         "gender": task.get("expected_gender"),
     }
-    comparison = _compare_faces(photos)
+    # An ID-only workflow has no face to compare: the document alone decides.
+    comparison = _compare_faces(photos) if photos.face or photos.id_and_face else None
     reasons = [
-        *checks.face_reasons(comparison),
+        *(checks.face_reasons(comparison) if comparison else ()),
         *checks.document_reasons(reading),
         *checks.expected_reasons(expected, reading),
     ]
@@ -319,7 +370,7 @@ def _check(task: dict[str, Any], photos: Photos, now: float) -> dict[str, Any]:
         "state": int(result.state),
         "review_reasons": result.review_reasons,
         "reject_reasons": result.reject_reasons,
-        "face_similarity": round(comparison.similarity, 4),
+        "face_similarity": round(comparison.similarity, 4) if comparison else None,
         "document_layout": reading.layout,
         **_dd_task(task, result.state, fields),
     }

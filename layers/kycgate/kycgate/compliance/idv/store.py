@@ -8,7 +8,8 @@ token) live in SessionsTable under their SHA-256 digest only.
 
 DynamoDB calls: create 2 (the id counter's GetItem, then one TransactWriteItems: counter step, task,
 points, callback delivery and its count); initiate 2 (the same, with the token instead of the points); upload 2
-(the token's GetItem, then one TransactWriteItems: task, points, delivery); get 1; review 2
+(the token's GetItem, then one TransactWriteItems: task, points, delivery); the hosted page 2 (token,
+task); get 1; review 2
 (GetItem, then the update with its callback).
 """
 
@@ -215,11 +216,13 @@ def token_put(token_digest: str, tenant_id: str, idv_task_id: int, channel: str,
     }
 
 
-def get_token(token_digest: str) -> dict[str, Any] | None:
+def get_token(token_digest: str, *, include_expired: bool = False) -> dict[str, Any] | None:
+    """The token's item; a lapsed one only with ``include_expired`` (the hosted page names the lapse)."""
     response = ddb().get_item(
         TableName=sessions_table(), Key=key(token_pk(token_digest), TOKEN_SK), ConsistentRead=True
     )
-    return live(from_item(response.get("Item")))
+    item = from_item(response.get("Item"))
+    return item if include_expired else live(item)
 
 
 def balance(tenant_id: str) -> int:
