@@ -23,6 +23,7 @@ ROUTER_MODULES = (
     "kycgate.levels.api",
     "kycgate.gateway.api",
     "kycgate.pages.api",
+    "kycgate.uploads.api",
 )
 
 
