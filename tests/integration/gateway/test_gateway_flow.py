@@ -326,3 +326,22 @@ def test_a_lost_dispatch_message_is_resent_by_the_sweeper(stack: Stack) -> None:
         assert sweep({}, LocalContext()) == {"resent": 0}  # submitted: off the pending index
     finally:
         clock.reset()
+
+
+def test_lists_page_by_cursor_and_filter_by_provider(stack: Stack) -> None:
+    created = [stack.create("identitymind", PERSON)["id"] for _ in range(3)]  # queued, not needed dispatched
+    listed, cursor = [], None
+    while True:
+        params = {"page_size": 2, **({"cursor": cursor} if cursor else {})}
+        page = stack.http.get("/api/v1/kyc_applications", params=params).json()
+        listed += page["items"]
+        cursor = page["pagination"]["cursor"]
+        if cursor is None:
+            break
+    assert len(listed) == page["pagination"]["total"] >= 3
+    assert [a["id"] for a in listed[:3]] == created[::-1]
+    assert [a["created_at"] for a in listed] == sorted((a["created_at"] for a in listed), reverse=True)
+    idm = stack.http.get("/api/v1/kyc_applications", params={"provider": "identitymind", "page_size": 100}).json()
+    assert [a["id"] for a in idm["items"]] == [a["id"] for a in listed if a["provider"] == "identitymind"]
+    forged = stack.http.get("/api/v1/kyc_applications", params={"cursor": "bm90LWEtY3Vyc29y"})
+    assert forged.status_code == 400

@@ -8,7 +8,7 @@ from fastapi import Path, Query, Request
 
 from kycgate.core.auth import CallerIdentity, TenantId
 from kycgate.core.lazy import lazy_module
-from kycgate.core.pagination import PageQuery, PageSizeQuery
+from kycgate.core.pagination import CursorQuery, PageQuery, PageSizeQuery
 from kycgate.core.routes import RouteTable
 from kycgate.gateway.schemas import (
     CreateProviderKycApplicationRequest,
@@ -56,9 +56,10 @@ def list_gateway_kyc_applications(
     provider: Annotated[Provider | None, Query()] = None,
     page: PageQuery = 1,
     page_size: PageSizeQuery = 20,
+    cursor: CursorQuery = None,
 ) -> ProviderKycApplicationListResponse:
     """Your KYC applications, newest first."""
-    return service.list_applications(tenant_id, status, provider, page, page_size)
+    return service.list_applications(tenant_id, status, provider, page, page_size, cursor)
 
 
 @routes.get(

@@ -14,10 +14,9 @@ import json
 import uuid
 from typing import Any, Literal, NamedTuple
 
-from kycgate.core import aws, clock
+from kycgate.core import aws, clock, listing
 from kycgate.core.errors import Conflict, NotFound, Unauthorized, Unprocessable, field_error
 from kycgate.core.logs import logger
-from kycgate.core.pagination import paginate
 from kycgate.core.settings import get_settings
 from kycgate.core.tenants import Caller
 from kycgate.gateway import credentials, store, transitions
@@ -123,11 +122,19 @@ def get_application(tenant_id: str, application_id: str) -> ProviderKycApplicati
 
 
 def list_applications(
-    tenant_id: str, status: str | None, provider: str | None, page: int, page_size: int
+    tenant_id: str, status: str | None, provider: str | None, page: int, page_size: int, cursor: str | None
 ) -> ProviderKycApplicationListResponse:
-    items = store.list_applications(tenant_id, status=status, provider=provider)
-    window, pagination = paginate(items, page, page_size)
-    return ProviderKycApplicationListResponse(items=[_wire(i) for i in window], pagination=pagination)
+    """Newest first, from DynamoDB pages (core.listing); a status or provider filter, which no index
+    serves, reads the tenant's applications whole and filters them (README: Lists)."""
+    if status or provider:
+        items = store.list_applications(tenant_id, status=status, provider=provider)
+        found = listing.in_memory_page(items, page=page, page_size=page_size, cursor=cursor)
+    else:
+        query = store.applications_query(tenant_id)
+        found = listing.list_page(
+            tenant_id, query, page=page, page_size=page_size, cursor=cursor, total=lambda: listing.count(query)
+        )
+    return ProviderKycApplicationListResponse(items=[_wire(i) for i in found.items], pagination=found.pagination)
 
 
 def update_application(

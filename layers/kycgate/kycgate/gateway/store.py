@@ -33,6 +33,7 @@ from kycgate.core.dynamo import (
     to_item,
     to_value,
 )
+from kycgate.core.listing import ListQuery
 from kycgate.core.tenants import tenant_pk
 from kycgate.webhooks.outbox import PendingDelivery, sweep_key
 
@@ -99,6 +100,10 @@ def list_applications(tenant_id: str, *, status: str | None, provider: str | Non
     return query_index(
         records_table(), applications_index_pk(tenant_id), equals={"status": status, "provider": provider}
     )
+
+
+def applications_query(tenant_id: str) -> ListQuery:
+    return ListQuery(applications_index_pk(tenant_id))
 
 
 def find_by_identifier(provider: str, identifier: str) -> tuple[str, str] | None:
