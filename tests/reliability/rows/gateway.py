@@ -108,7 +108,13 @@ def _signed_webhook(world: World, tenant: TenantHandle, signer: TenantHandle) ->
     return Request("POST", "/api/v1/gateway/webhooks/vouched", None, content=body, headers=headers)
 
 
-OBJECTS.update({"kyc_application_id": lambda world, tenant: str(_application(world, tenant)["id"])})
+OBJECTS.update(
+    {
+        "kyc_application_id": lambda world, tenant: str(_application(world, tenant)["id"]),
+        # The webhook route's provider (its valid request comes from SIGNED_OPERATIONS, signed as Vouched signs).
+        "provider": lambda world, tenant: "vouched",
+    }
+)
 OPERATION_OBJECTS.update({("update_gateway_kyc_application", "kyc_application_id"): _failed})
 FIELDS.update({"user_id": _customer})
 BODY_RECIPES.update(
