@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from functools import partial
 from typing import Any, Literal, NamedTuple
 
 from kycgate.core import aws, clock, listing
@@ -131,9 +132,8 @@ def list_applications(
         found = listing.in_memory_page(items, page=page, page_size=page_size, cursor=cursor)
     else:
         query = store.applications_query(tenant_id)
-        found = listing.list_page(
-            tenant_id, query, page=page, page_size=page_size, cursor=cursor, total=lambda: listing.count(query)
-        )
+        total = partial(store.applications_total, tenant_id)
+        found = listing.list_page(tenant_id, query, page=page, page_size=page_size, cursor=cursor, total=total)
     return ProviderKycApplicationListResponse(items=[_wire(i) for i in found.items], pagination=found.pagination)
 
 

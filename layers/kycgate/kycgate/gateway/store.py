@@ -21,7 +21,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from kycgate.core import blobs, clock
+from kycgate.core import blobs, clock, counters
 from kycgate.core.dynamo import (
     ddb,
     from_item,
@@ -35,11 +35,12 @@ from kycgate.core.dynamo import (
 )
 from kycgate.core.listing import ListQuery
 from kycgate.core.tenants import tenant_pk
-from kycgate.webhooks.outbox import PendingDelivery, sweep_key
+from kycgate.webhooks.outbox import PendingDelivery, delivery_puts, sweep_key
 
 APPLICATION_SK = "GWAPP"
 FAILED_INDEX_PK = "GATEWAY#FAILED"
 PENDING_INDEX_PK = "GATEWAY#PENDING"
+APPLICATIONS_COUNTER = "GATEWAY_APPLICATIONS"
 
 
 def application_pk(tenant_id: str, application_id: str) -> str:
@@ -84,7 +85,14 @@ def create_application(tenant_id: str, application: dict[str, Any], deliveries: 
         **application,
     }
     put = {"TableName": records_table(), "Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}
-    ddb().transact_write_items(TransactItems=[{"Put": put}, *(d.put for d in deliveries)])
+    counted = counters.updates(tenant_id, {APPLICATIONS_COUNTER: {"total": 1}})
+    items = [{"Put": put}, *counted, *delivery_puts(deliveries)]
+    counters.retry_conflicts(lambda: ddb().transact_write_items(TransactItems=items))
+
+
+def applications_total(tenant_id: str) -> int:
+    """The tenant's applications, from the counter their creates keep (applications are never deleted)."""
+    return counters.read(tenant_id, [APPLICATIONS_COUNTER])[APPLICATIONS_COUNTER].get("total", 0)
 
 
 def get_application(tenant_id: str, application_id: str) -> dict[str, Any] | None:
@@ -237,7 +245,8 @@ def transition(
         }
         items.append({"Put": {"TableName": records_table(), "Item": to_item(pointer)}})
     try:
-        ddb().transact_write_items(TransactItems=[*items, *(d.put for d in deliveries)])
+        transact = [*items, *delivery_puts(deliveries)]
+        counters.retry_conflicts(lambda: ddb().transact_write_items(TransactItems=transact))
     except Exception as exc:
         if is_transaction_condition_failure(exc):
             return False
