@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Body, Path, Query
+from fastapi import Path, Query
 
 from kycgate.compliance.dd.schemas import (
-    MAX_TARGETS,
     AcceptedRequest,
     AcceptedResponse,
     CodeResponse,
     CreateSearchSettingRequest,
-    CreateSearchTaskRequest,
+    CreateSearchTasksRequest,
     CustomerReference,
-    MetadataPair,
+    MetadataRequest,
     SearchSetting,
     SearchSettingList,
     SearchTaskDetails,
@@ -55,12 +54,12 @@ def update_search_setting(body: UpdateSearchSettingRequest, tenant_id: TenantId)
 
 @routes.post("/task", operation_id="create_search_tasks", response_model=list[SearchTaskSummary], status_code=201)
 def create_search_tasks(
-    body: Annotated[list[CreateSearchTaskRequest], Body(min_length=1, max_length=MAX_TARGETS)],
+    body: CreateSearchTasksRequest,
     caller: CallerIdentity,
 ) -> list[SearchTaskSummary]:
     """Screen each target (KYC: a person; KYB: a company) against the sanctions lists and keep it as a
     task; at most 100 per request. A bad target stores none of them."""
-    return service.create_tasks(caller, body)
+    return service.create_tasks(caller, body.root)
 
 
 @routes.get("/task/history", operation_id="get_search_task_history", response_model=SearchTaskHistory)
@@ -94,8 +93,8 @@ def set_search_task_accepted(task_id: TaskId, body: AcceptedRequest, caller: Cal
 @routes.post("/task/{task_id}/metadata", operation_id="set_search_task_metadata", response_model=CodeResponse)
 def set_search_task_metadata(
     task_id: TaskId,
-    body: Annotated[list[MetadataPair], Body(min_length=1, max_length=100)],
+    body: MetadataRequest,
     tenant_id: TenantId,
 ) -> CodeResponse:
     """Append key/value pairs to the task's metadata (at most 200 per task)."""
-    return service.append_metadata(tenant_id, task_id, body)
+    return service.append_metadata(tenant_id, task_id, body.root)

@@ -4,7 +4,7 @@ from datetime import date
 from enum import IntEnum
 from typing import Annotated, Any
 
-from pydantic import Discriminator, Field, StringConstraints, Tag
+from pydantic import Discriminator, Field, RootModel, StringConstraints, Tag
 
 from kycgate.core.wire import Printable, StrictWireModel, WireModel
 from kycgate.kyc.vocabulary import CUSTOMER_ID_PATTERN
@@ -140,11 +140,10 @@ class CreateSearchTaskRequest(StrictWireModel):
     from_idv_id: int | None = Field(None, ge=1, le=2**53, description="the IDV task this search comes from")
 
 
-class CreatedSearchTask(WireModel):
-    task_id: int
-    customer_reference: str | None = None
-    potential_risk: int
-    sanction_matched: bool
+class CreateSearchTasksRequest(
+    RootModel[Annotated[list[CreateSearchTaskRequest], Field(min_length=1, max_length=MAX_TARGETS)]]
+):
+    """The seed's array of search tasks to create: at most 100 per request."""
 
 
 class TaskSearchSetting(WireModel):
@@ -158,6 +157,10 @@ class TaskSearchSetting(WireModel):
 class MetadataPair(StrictWireModel):
     key: Annotated[str, StringConstraints(min_length=1, max_length=128), Printable]
     value: Annotated[str, StringConstraints(max_length=1024), Printable]
+
+
+class MetadataRequest(RootModel[Annotated[list[MetadataPair], Field(min_length=1, max_length=100)]]):
+    """The key/value pairs to append."""
 
 
 class Report(WireModel):
