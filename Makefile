@@ -18,7 +18,7 @@ serve: $(STAMP)
 	$(BIN)/kycgate serve
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 # The long run of tests/reliability: >= 200 schemathesis examples per operation and mode (fresh
 # randomness), every AWS fault on every AWS call; the figures are printed at the end.

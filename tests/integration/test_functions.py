@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import assert_collector_resumed, load_event, load_function, make_tenant
 from tests.integration.dd_support import seed_sample_dd_task
 from tests.integration.documents_support import seed_sample_filled_link, seed_sample_submit_link
+from tests.integration.idv_support import seed_sample_checked_task, seed_sample_initiated_task, seed_sample_points
 from tests.integration.kya_support import seed_sample_kya_task, seed_sample_lists
 from tests.integration.kyc_support import seed_sample_customer, seed_sample_kyc_request
 from tests.integration.levels_support import seed_sample_levels
@@ -64,6 +65,17 @@ EXPECTED_STATUS.update({"retry_webhook_delivery": 202})
 
 SEEDERS.update({"create_kya_task": seed_sample_lists, "get_kya_task": seed_sample_kya_task})
 EXPECTED_STATUS.update({"create_kya_task": 201})
+SEEDERS.update(
+    {
+        "create_idv_task": seed_sample_points,
+        "init_idv_web": seed_sample_points,
+        "init_idv_account": seed_sample_points,
+        "get_idv_task": seed_sample_initiated_task,
+        "upload_idv_photos": seed_sample_initiated_task,
+        "review_idv_task": seed_sample_checked_task,
+    }
+)
+EXPECTED_STATUS.update({"create_idv_task": 201, "init_idv_web": 201, "init_idv_account": 201})
 
 SEEDERS.update(
     {

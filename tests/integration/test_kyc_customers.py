@@ -81,9 +81,13 @@ def test_list_paginates_newest_first_and_filters_by_status(client: Any, tenant_a
     create_customer(client, tenant_b, "other-tenant")
     first = client.get(f"{KYC}/customers", headers=tenant_a.headers, params={"page_size": 2}).json()
     assert [c["customer_id"] for c in first["items"]] == ["c-3", "c-2"]
+    cursor = first["pagination"].pop("cursor")
     assert first["pagination"] == {"page": 1, "page_size": 2, "total": 3, "total_pages": 2}
     second = client.get(f"{KYC}/customers", headers=tenant_a.headers, params={"page_size": 2, "page": 2}).json()
     assert [c["customer_id"] for c in second["items"]] == ["c-1"]
+    assert second["pagination"]["cursor"] is None
+    followed = client.get(f"{KYC}/customers", headers=tenant_a.headers, params={"page_size": 2, "cursor": cursor})
+    assert followed.json() == second
     waiting = client.get(f"{KYC}/customers", headers=tenant_a.headers, params={"kyc_status": "not_started"})
     assert waiting.json()["pagination"]["total"] == 3
     approved = client.get(f"{KYC}/customers", headers=tenant_a.headers, params={"kyc_status": "approved"})

@@ -40,7 +40,7 @@ from tests.integration.reuse_support import (
     s3_calls,
     set_preferences,
 )
-from tests.reliability.harness import aws_state
+from tests.reliability.harness import aws_state, tenant_owns
 
 ADDRESS = {"line1": "1 Main St", "city": "Springfield", "country": "US"}
 
@@ -281,9 +281,7 @@ def test_a_token_reaches_only_its_own_tenants_request(client: Any, tenant_a: Any
     after = aws_state()
     added = set().union(*(after.items[t] - before.items[t] for t in after.items))
     for item in map(json.loads, added):
-        pk = item["PK"]["S"]
-        owner = item.get("tenant_id", {}).get("S")
-        assert pk.startswith(f"T#{tenant_a.tenant_id}#") or owner == tenant_a.tenant_id, pk
+        assert tenant_owns(item, tenant_a.tenant_id), item["PK"]["S"]
     assert all(key.startswith(f"{tenant_a.tenant_id}/") for key, _ in after.versions - before.versions)
     assert kyc_request(client, tenant_b, link_b["kyc_id"]) == b_request
     assert client.get(f"{KYC}/requests/{link_a['kyc_id']}", headers=tenant_b.headers).status_code == 404

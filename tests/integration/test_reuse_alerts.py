@@ -47,7 +47,7 @@ def test_list_filters_and_pages(client: Any, tenant_a: Any, alerts: list[str]) -
     assert _ids(client, tenant_a, status="resolved") == []
     page = client.get(ALERTS, headers=tenant_a.headers, params={"page": 2, "page_size": 2}).json()
     assert [a["alert_id"] for a in page["items"]] == newest_first[2:]
-    assert page["pagination"] == {"page": 2, "page_size": 2, "total": 3, "total_pages": 2}
+    assert page["pagination"] == {"page": 2, "page_size": 2, "total": 3, "total_pages": 2, "cursor": None}
 
 
 def test_get_and_update(client: Any, tenant_a: Any, alerts: list[str]) -> None:

@@ -53,7 +53,7 @@ def test_list_filters_and_paginates_own_deliveries_only(client, tenant_a, tenant
         gone.delivery_id,
         ok.delivery_id,
     ]  # newest first, none of tenant B's
-    assert everything["pagination"] == {"page": 1, "page_size": 20, "total": 3, "total_pages": 1}
+    assert everything["pagination"] == {"page": 1, "page_size": 20, "total": 3, "total_pages": 1, "cursor": None}
     assert "payload" not in everything["data"][0] and "attempts" not in everything["data"][0]
 
     assert [d["delivery_id"] for d in listed(client, tenant_a, status="failed")["data"]] == [gone.delivery_id]
@@ -66,7 +66,7 @@ def test_list_filters_and_paginates_own_deliveries_only(client, tenant_a, tenant
 
     page_two = listed(client, tenant_a, page=2, page_size=2)
     assert [d["delivery_id"] for d in page_two["data"]] == [ok.delivery_id]
-    assert page_two["pagination"] == {"page": 2, "page_size": 2, "total": 3, "total_pages": 2}
+    assert page_two["pagination"] == {"page": 2, "page_size": 2, "total": 3, "total_pages": 2, "cursor": None}
 
 
 def test_bad_list_parameters_are_422_problems(client, tenant_a):

@@ -696,6 +696,14 @@ class AwsState:
         return {k: v for k, v in out.items() if v != (0, 0)}
 
 
+def tenant_owns(item: dict[str, Any], tenant_id: str) -> bool:
+    """A stored item is the tenant's: in its partition (its own ``T#<tenant>`` record partition, where
+    its counters live, or one under ``T#<tenant>#``) or naming it as ``tenant_id``."""
+    pk = item["PK"]["S"]
+    owner = item.get("tenant_id", {}).get("S")
+    return pk == f"T#{tenant_id}" or pk.startswith(f"T#{tenant_id}#") or owner == tenant_id
+
+
 def aws_state() -> AwsState:
     """Every item of both tables and every object version of the proofs bucket.
 
@@ -930,6 +938,6 @@ def png_bytes(width: int, height: int) -> bytes:
 
 
 # The contexts' rows, last: each module updates the registries above (tests/reliability/rows/).
-ROW_MODULES = ("levels", "dd")
+ROW_MODULES = ("levels", "idv", "dd")
 for _module in ROW_MODULES:
     importlib.import_module(f"tests.reliability.rows.{_module}")

@@ -36,6 +36,7 @@ from tests.reliability.harness import (
     count,
     mirror_preferences,
     operations,
+    tenant_owns,
     valid_request,
 )
 
@@ -285,9 +286,8 @@ def _own_tenant_token(world: World, op: Operation, case: str) -> None:
     after = aws_state()
     for table, items in after.items.items():
         for item in map(json.loads, items - before.items[table]):
-            pk, owner = item["PK"]["S"], item.get("tenant_id", {}).get("S")
-            assert pk.startswith(f"T#{world.a.tenant_id}#") or owner == world.a.tenant_id, (
-                f"{op.label} with tenant A's token wrote {pk} (tenant {owner})"
+            assert tenant_owns(item, world.a.tenant_id), (
+                f"{op.label} with tenant A's token wrote {item['PK']['S']} (tenant {item.get('tenant_id')})"
             )
     for object_key, _ in after.versions - before.versions:
         assert object_key.startswith(f"{world.a.tenant_id}/"), f"{op.label} with A's token stored {object_key}"

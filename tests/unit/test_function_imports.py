@@ -105,6 +105,12 @@ CUTS = {
         ],
     ),
     "levels codes": (("kycgate.levels.messaging",), ["update_kyc_application", "send_kyc_application_to_review"]),
+    # IDV: the reader, the face models and Pillow only where photos arrive (create, upload).
+    "idv": (
+        ("kycgate.faces", "kycgate.compliance.documents.reading", "kycgate.core.images", "PIL", "cv2"),
+        ["get_idv_task", "list_idv_tasks", "review_idv_task", "init_idv_web", "init_idv_account", "get_points"],
+    ),
+    "idv points": (("kycgate.compliance.idv.service",), ["get_points"]),
     "delivery rules": (
         ("kycgate.webhooks.delivery", "kycgate.webhooks.ssrf"),
         [

@@ -20,6 +20,7 @@ ROUTER_MODULES = (
     "kycgate.webhooks.api",
     "kycgate.compliance.kya.api",
     "kycgate.compliance.dd.api",
+    "kycgate.compliance.idv.api",
     "kycgate.levels.api",
     "kycgate.pages.api",
 )

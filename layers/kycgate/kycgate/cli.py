@@ -86,6 +86,18 @@ def _deliveries_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _points_grant(args: argparse.Namespace) -> int:
+    from kycgate.compliance.idv import points
+
+    try:
+        balance = points.grant(args.tenant_id, args.points, mode=args.mode)
+    except (LookupError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps({"tenant_id": args.tenant_id, "mode": args.mode, "points": balance}))
+    return 0
+
+
 def _lists_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -245,6 +257,13 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--failed", action="store_true", required=True, help="replay every failed delivery")
     replay.add_argument("--tenant", help="only this tenant's deliveries")
     replay.set_defaults(run=_deliveries_replay)
+
+    points = sub.add_parser("points", help="IDV points").add_subparsers(dest="action", required=True)
+    grant = points.add_parser("grant", help="add points to a tenant's balance")
+    grant.add_argument("tenant_id")
+    grant.add_argument("points", type=int)
+    grant.add_argument("--mode", choices=("live", "test"), default="live", help="the key mode's data space")
+    grant.set_defaults(run=_points_grant)
 
     lists = sub.add_parser("lists", help="screening lists").add_subparsers(dest="action", required=True)
     lists_import = lists.add_parser(

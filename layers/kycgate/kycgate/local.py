@@ -229,6 +229,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     # The demo key may decide reviews (levels) as a tenant's reviewer would; the test key is the sandbox.
     issued = create_key(tenant.tenant_id, name="Demo reviewer", scopes=["reviewer"])
     test_key = create_key(tenant.tenant_id, mode="test")
+    # The local stack is in memory, out of reach of a second `kycgate points grant` process: IDV points here.
+    from kycgate.compliance.idv import points
+
+    for mode in ("live", "test"):
+        points.grant(tenant.tenant_id, 10_000, mode=mode)
     stop = threading.Event()
     for loop in background_loops():
         threading.Thread(target=loop, args=(stop,), daemon=True, name=loop.__name__).start()

@@ -52,6 +52,24 @@ def key(pk: str, sk: str) -> dict[str, Any]:
     return {"PK": {"S": pk}, "SK": {"S": sk}}
 
 
+def set_attributes(
+    table: str, item_key: dict[str, Any], changes: dict[str, Any], condition: str, condition_values: dict[str, Any]
+) -> dict[str, Any]:
+    """The UpdateItem parameters that SET ``changes`` on the item at ``item_key`` when ``condition`` holds
+    (``condition_values`` are its plain ``:placeholder`` values); attribute names go through placeholders,
+    so a change may name any attribute, reserved words included."""
+    names = {f"#c{i}": name for i, name in enumerate(changes)}
+    values = {f":c{i}": to_value(value) for i, value in enumerate(changes.values())}
+    return {
+        "TableName": table,
+        "Key": item_key,
+        "UpdateExpression": "SET " + ", ".join(f"#c{i} = :c{i}" for i in range(len(changes))),
+        "ConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": {**values, **{k: to_value(v) for k, v in condition_values.items()}},
+    }
+
+
 def batch_get(table: str, keys: Sequence[dict[str, Any]], *, consistent: bool = False) -> list[dict[str, Any]]:
     """The items of ``keys`` that exist, in no particular order. One BatchGetItem per 100 keys, plus one
     per round of keys DynamoDB left unprocessed; 503 if some are still unprocessed after the last round."""

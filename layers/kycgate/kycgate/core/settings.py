@@ -49,6 +49,8 @@ class Settings(BaseModel):
     # receive webhooks on a laptop. Never set in AWS (template.yaml pins it to false).
     allow_loopback_callbacks: bool = False
     max_body_bytes: int = 20 * 1024 * 1024
+    # Signs list cursors (core.listing); template.yaml sets it from a Secrets Manager secret.
+    list_cursor_key: SecretStr = SecretStr("")
 
     # Verification codes (seed 002 signatures): "aws" sends SMS through SNS and e-mail through SES from
     # code_email_sender (a verified SES identity); "local" (kycgate serve) prints each code to the
@@ -94,6 +96,12 @@ class Settings(BaseModel):
     # Provider gateway: base URLs replacing the providers' own, "vouched=http://127.0.0.1:8101,sumsub=..."
     # (make serve points them at the local fakes). A tenant credential's own base_url wins over these.
     provider_base_urls: dict[str, str] = {}
+
+    # IDV tasks (seed 001): the points one checked task costs (an initiation needs more than
+    # idv_points_floor remaining), and how long an sdk_token or hosted-page token works.
+    idv_points_cost: int = Field(default=100, ge=0)
+    idv_points_floor: int = Field(default=500, ge=0)
+    idv_token_ttl_seconds: int = Field(default=900, ge=60, le=86400)
 
     @field_validator("btc_explorer_url", "eth_explorer_url")
     @classmethod

@@ -7,13 +7,14 @@ the other functions the customer and request rules.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Path, Query
 
 from kycgate.core.auth import TenantId
 from kycgate.core.lazy import lazy_module
-from kycgate.core.pagination import PageQuery, PageSizeQuery
+from kycgate.core.pagination import CursorQuery, PageQuery, PageSizeQuery
 from kycgate.core.routes import RouteTable
 from kycgate.kyc.schemas import (
     CheckKycStatusResponse,
@@ -21,9 +22,11 @@ from kycgate.kyc.schemas import (
     DocumentVerificationRequest,
     DocumentVerificationResponse,
     KycCustomerProfile,
+    KycOverview,
     KycRequest,
     KycRequestFilters,
     KycRequestListResponse,
+    ProfileFilters,
     ProfileListResponse,
     ProofDownloadURL,
     RequestAdditionalDocumentsRequest,
@@ -32,7 +35,7 @@ from kycgate.kyc.schemas import (
     RequestKycSubmitLinkResponse,
     UpdateKycStatusRequest,
 )
-from kycgate.kyc.vocabulary import CUSTOMER_ID_PATTERN, KycStatus
+from kycgate.kyc.vocabulary import CUSTOMER_ID_PATTERN
 
 CustomerIdPath = Annotated[str, Path(pattern=CUSTOMER_ID_PATTERN, description="your id for the customer")]
 CustomerIdQuery = Annotated[str, Query(pattern=CUSTOMER_ID_PATTERN, description="your id for the customer")]
@@ -57,12 +60,13 @@ def create_customer(body: CreateProfileRequest, tenant_id: TenantId) -> KycCusto
 @routes.get("/customers", operation_id="list_customers", response_model=ProfileListResponse)
 def list_customers(
     tenant_id: TenantId,
-    kyc_status: KycStatus | None = None,
+    filters: Annotated[ProfileFilters, Query()],
     page: PageQuery = 1,
     page_size: PageSizeQuery = 20,
+    cursor: CursorQuery = None,
 ) -> ProfileListResponse:
-    """Your customers, newest first."""
-    return service.list_customers(tenant_id, kyc_status, page, page_size)
+    """Your customers, newest first; follow pagination.cursor for the next page."""
+    return service.list_customers(tenant_id, filters, page, page_size, cursor)
 
 
 @routes.get("/customers/{customer_id}", operation_id="get_customer", response_model=KycCustomerProfile)
@@ -115,9 +119,22 @@ def list_kyc_requests(
     filters: Annotated[KycRequestFilters, Query()],
     page: PageQuery = 1,
     page_size: PageSizeQuery = 20,
+    cursor: CursorQuery = None,
 ) -> KycRequestListResponse:
-    """Your KYC requests, newest first."""
-    return service.list_kyc_requests(tenant_id, filters, page, page_size)
+    """Your KYC requests, newest first; follow pagination.cursor for the next page. At most one of
+    status, customer_id and document_type (422 otherwise), each with or without a created range."""
+    return service.list_kyc_requests(tenant_id, filters, page, page_size, cursor)
+
+
+@routes.get("/overview", operation_id="get_kyc_overview", response_model=KycOverview)
+def get_kyc_overview(
+    tenant_id: TenantId,
+    from_date: Annotated[date | None, Query(alias="from", description="first UTC day, YYYY-MM-DD")] = None,
+    to_date: Annotated[date | None, Query(alias="to", description="last UTC day, YYYY-MM-DD (default today)")] = None,
+) -> KycOverview:
+    """Counts by status and risk level, approvals and declines per day over from..to (default the last
+    30 days), and open alerts: read from counters, at the same cost at any volume."""
+    return service.get_overview(tenant_id, from_date, to_date)
 
 
 @routes.get("/requests/{kyc_id}", operation_id="get_kyc_request", response_model=KycRequest)

@@ -285,6 +285,7 @@ def _customer_follows(
     return store.CustomerKycChange(
         customer_id=record["customer_id"],
         expected_version=customer["version"],
+        from_kyc_status=customer["kyc_status"],
         kyc_id=record["kyc_id"],
         kyc_status=status.value,
         updated_at=now_iso,

@@ -125,6 +125,12 @@ class KycCustomerProfile(WireModel):
     updated_at: str
 
 
+class ProfileFilters(CreatedRange):
+    """Customer list filters, each served from an index: kyc_status, a created range, or both."""
+
+    kyc_status: KycStatus | None = None
+
+
 class ProfileListResponse(WireModel):
     items: list[KycCustomerProfile]
     pagination: KycPagination
@@ -272,6 +278,9 @@ class DocumentVerificationResponse(KycRequest):
 
 
 class KycRequestFilters(CreatedRange):
+    """KYC request filters, each served from an index: at most one of status, customer_id and
+    document_type, with or without a created range."""
+
     status: KycStatus | None = None
     customer_id: Annotated[str, StringConstraints(max_length=128)] | None = None
     document_type: SupportedDocumentType | None = None
@@ -280,6 +289,33 @@ class KycRequestFilters(CreatedRange):
 class KycRequestListResponse(WireModel):
     items: list[KycRequest]
     pagination: KycPagination
+
+
+# ---------------------------------------------------------------- overview
+
+
+class KycOverviewDay(WireModel):
+    date: str = Field(description="UTC day, YYYY-MM-DD")
+    approvals: int
+    declines: int
+
+
+class KycOverview(WireModel):
+    """The tenant's counts (seed 000 names the type only; fields designed here), read from counters the
+    writes keep in their own transactions, never by counting rows."""
+
+    total_customers: int
+    customers_by_status: dict[KycStatus, int] = Field(description="customers by kyc_status")
+    total_requests: int
+    by_status: dict[KycStatus, int] = Field(description="KYC requests by their current status")
+    by_risk_level: dict[RiskLevel, int] = Field(description="KYC requests scored at each risk_level")
+    from_date: str = Field(description="first UTC day of the range (the `from` parameter), YYYY-MM-DD")
+    to_date: str = Field(description="last UTC day of the range (the `to` parameter), YYYY-MM-DD")
+    approvals: int = Field(description="requests approved within the range (by the day of the decision)")
+    declines: int = Field(description="requests declined within the range (by the day of the decision)")
+    daily: list[KycOverviewDay] = Field(description="approvals and declines per day of the range, oldest first")
+    open_alerts: int = Field(description="Re-Use KYC alerts open or in_review")
+    total_alerts: int
 
 
 class UpdateKycStatusRequest(StrictWireModel):

@@ -6,12 +6,13 @@ Document verification, the one route that reads preferences and compares faces, 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
-from kycgate.core import clock
-from kycgate.core.errors import Conflict, NotFound
+from kycgate.core import clock, counters, listing
+from kycgate.core.errors import Conflict, NotFound, Unprocessable
 from kycgate.core.logs import logger
-from kycgate.core.pagination import paginate
 from kycgate.core.settings import get_settings
 from kycgate.core.wire import iso_or_none
 from kycgate.kyc import reference, store
@@ -21,15 +22,18 @@ from kycgate.kyc.schemas import (
     CreateProfileRequest,
     KycCustomerProfile,
     KycDeclinedCode,
+    KycOverview,
+    KycOverviewDay,
     KycRequest,
     KycRequestFilters,
     KycRequestListResponse,
+    ProfileFilters,
     ProfileListResponse,
     ProofDownloadURL,
     ProofType,
     UpdateKycStatusRequest,
 )
-from kycgate.kyc.vocabulary import KycStatus
+from kycgate.kyc.vocabulary import KycStatus, RiskLevel
 from kycgate.webhooks import outbox
 
 # ---------------------------------------------------------------- customers
@@ -57,10 +61,23 @@ def get_customer(tenant_id: str, customer_id: str) -> KycCustomerProfile:
     return _profile(_customer_record(tenant_id, customer_id))
 
 
-def list_customers(tenant_id: str, kyc_status: KycStatus | None, page: int, page_size: int) -> ProfileListResponse:
-    items = store.list_customers(tenant_id, kyc_status=kyc_status.value if kyc_status else None)
-    window, pagination = paginate(items, page, page_size)
-    return ProfileListResponse(items=[_profile(item) for item in window], pagination=pagination)
+def list_customers(
+    tenant_id: str, filters: ProfileFilters, page: int, page_size: int, cursor: str | None
+) -> ProfileListResponse:
+    """Every ProfileFilters combination is one index partition (kyc_status) with a key range (created)."""
+    kyc_status = filters.kyc_status.value if filters.kyc_status else None
+    query = store.customers_query(
+        tenant_id,
+        kyc_status=kyc_status,
+        created_from=iso_or_none(filters.created_from),
+        created_to=iso_or_none(filters.created_to),
+    )
+    ranged = filters.created_from is not None or filters.created_to is not None
+    total = (
+        partial(listing.count, query) if ranged else partial(store.customers_total, tenant_id, kyc_status=kyc_status)
+    )
+    found = listing.list_page(tenant_id, query, page=page, page_size=page_size, cursor=cursor, total=total)
+    return ProfileListResponse(items=[_profile(item) for item in found.items], pagination=found.pagination)
 
 
 def check_kyc_status(tenant_id: str, customer_id: str) -> CheckKycStatusResponse:
@@ -83,17 +100,90 @@ def get_kyc_request(tenant_id: str, kyc_id: str) -> KycRequest:
     return KycRequest.model_validate(_kyc_record(tenant_id, kyc_id))
 
 
-def list_kyc_requests(tenant_id: str, filters: KycRequestFilters, page: int, page_size: int) -> KycRequestListResponse:
-    items = store.list_kyc_requests(
+# Each is an index (kyc.store); a created range narrows any of them as a key condition.
+_REQUEST_INDEXED_FILTERS = ("status", "customer_id", "document_type")
+
+
+def list_kyc_requests(
+    tenant_id: str, filters: KycRequestFilters, page: int, page_size: int, cursor: str | None
+) -> KycRequestListResponse:
+    given = [name for name in _REQUEST_INDEXED_FILTERS if getattr(filters, name) is not None]
+    if len(given) > 1:
+        raise Unprocessable(
+            f"The filters {' and '.join(given)} cannot be combined: each is served from its own index. "
+            "Supported: at most one of status, customer_id or document_type, each with or without "
+            "created_from/created_to.",
+            extra={
+                "supported": [[], *([name] for name in _REQUEST_INDEXED_FILTERS)],
+                "range": ["created_from", "created_to"],
+            },
+        )
+    status = filters.status.value if filters.status else None
+    document_type = filters.document_type.value if filters.document_type else None
+    query = store.kyc_requests_query(
         tenant_id,
         created_from=iso_or_none(filters.created_from),
         created_to=iso_or_none(filters.created_to),
-        status=filters.status.value if filters.status else None,
+        status=status,
         customer_id=filters.customer_id,
-        document_type=filters.document_type.value if filters.document_type else None,
+        document_type=document_type,
     )
-    window, pagination = paginate(items, page, page_size)
-    return KycRequestListResponse(items=[KycRequest.model_validate(i) for i in window], pagination=pagination)
+    # No counter totals a created range or one customer's requests: DynamoDB counts that range of its index.
+    counted = filters.created_from or filters.created_to or filters.customer_id
+    total = (
+        partial(listing.count, query)
+        if counted
+        else partial(store.kyc_requests_total, tenant_id, status=status, document_type=document_type)
+    )
+    found = listing.list_page(tenant_id, query, page=page, page_size=page_size, cursor=cursor, total=total)
+    return KycRequestListResponse(
+        items=[KycRequest.model_validate(i) for i in found.items], pagination=found.pagination
+    )
+
+
+# ---------------------------------------------------------------- overview
+
+OVERVIEW_DEFAULT_DAYS = 30
+OVERVIEW_MAX_DAYS = 366
+_OPEN_ALERT_STATUSES = ("open", "in_review")
+
+
+def get_overview(tenant_id: str, first: date | None, last: date | None) -> KycOverview:
+    """Counts from the counters alone: one BatchGetItem (customers, requests, alerts) and one Query of
+    the range's day items. The range defaults to the last 30 UTC days, ending today."""
+    last = last or datetime.fromtimestamp(clock.now(), tz=UTC).date()
+    first = first or last - timedelta(days=OVERVIEW_DEFAULT_DAYS - 1)
+    if first > last:
+        raise Unprocessable("`from` must not be after `to`.")
+    if (last - first).days + 1 > OVERVIEW_MAX_DAYS:
+        raise Unprocessable(f"The range may span at most {OVERVIEW_MAX_DAYS} days; ask for several ranges.")
+    names = [store.CUSTOMERS_COUNTER, store.KYC_REQUESTS_COUNTER, counters.KYC_ALERTS]
+    found = counters.read(tenant_id, names)
+    customers, requests, alerts = (found[name] for name in names)
+    days = counters.read_days(tenant_id, store.KYC_REQUESTS_COUNTER, first.isoformat(), last.isoformat())
+    daily = []
+    for offset in range((last - first).days + 1):
+        day = (first + timedelta(days=offset)).isoformat()
+        counts = days.get(day, {})
+        daily.append(
+            KycOverviewDay(
+                date=day, approvals=counts.get("status#approved", 0), declines=counts.get("status#declined", 0)
+            )
+        )
+    return KycOverview(
+        total_customers=customers.get("total", 0),
+        customers_by_status={s: customers.get(f"kyc_status#{s.value}", 0) for s in KycStatus},
+        total_requests=requests.get("total", 0),
+        by_status={s: requests.get(f"status#{s.value}", 0) for s in KycStatus},
+        by_risk_level={level: requests.get(f"risk#{level.value}", 0) for level in RiskLevel},
+        from_date=first.isoformat(),
+        to_date=last.isoformat(),
+        approvals=sum(d.approvals for d in daily),
+        declines=sum(d.declines for d in daily),
+        daily=daily,
+        open_alerts=sum(alerts.get(f"status#{status}", 0) for status in _OPEN_ALERT_STATUSES),
+        total_alerts=alerts.get("total", 0),
+    )
 
 
 def get_kyc_proofs(tenant_id: str, kyc_id: str) -> list[ProofDownloadURL]:
@@ -139,6 +229,7 @@ def update_kyc_status(tenant_id: str, kyc_id: str, request: UpdateKycStatusReque
         change = store.CustomerKycChange(
             customer_id=record["customer_id"],
             expected_version=customer["version"],
+            from_kyc_status=customer["kyc_status"],
             kyc_id=kyc_id,
             kyc_status=request.status.value,
             updated_at=now,

@@ -13,7 +13,19 @@ the API Gateway authorizer does it, cached):
   S3: one PutObject per image before the transaction, one DeleteObjects when it fails.
 - update_kyc_status: 3 — GetItem request, GetItem customer, TransactWriteItems.
 - Every status change is one TransactWriteItems built by ``commit_change`` (RequestChange lists them).
-- list_customers, list_kyc_requests: one Query per 1 MB page of the tenant's index.
+- list_customers, list_kyc_requests: one Query of page_size + 1 items (core.listing) and one BatchGetItem
+  of the counters for `total`; a created range or customer_id filter counts its rows with one COUNT
+  Query (no counter can hold every range).
+
+Indexes (every one sorted by ``<created_at>#<id>``, so a created range is a key condition):
+- GSI1 ``T#<t>#CUSTOMERS`` / ``T#<t>#KYCREQUESTS``: all of the tenant's customers / requests.
+- GSI3 ``...#STATUS#<status>``: by kyc_status / status (moved by the same write that changes the status).
+- GSI4 ``T#<t>#KYCREQUESTS#CUSTOMER#<customer_id>``: one customer's requests.
+- GSI5 ``T#<t>#KYCREQUESTS#DOCTYPE#<document_type>``: requests by document type.
+
+Counters (core.counters) in the same transaction as every write that changes them: ``CUSTOMERS``
+(total, kyc_status#<s>), ``KYC_REQUESTS`` (total, status#<s>, risk#<level>, document_type#<t>) and per
+day ``KYC_REQUESTS#DAY#<yyyy-mm-dd>`` (status#approved, status#declined: decisions taken that day).
 """
 
 from __future__ import annotations
@@ -21,23 +33,22 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from kycgate.core import blobs
+from kycgate.core import blobs, counters
 from kycgate.core.blobs import StoredBlob
 from kycgate.core.dynamo import (
     batch_get,
     cancellation_reasons,
     ddb,
     from_item,
-    is_condition_failure,
     is_transaction_condition_failure,
     key,
     live,
-    query_index,
     records_table,
     sessions_table,
     to_item,
     to_value,
 )
+from kycgate.core.listing import ListQuery
 from kycgate.core.tenants import tenant_pk
 from kycgate.kyc.reference import CUSTOMER_SK, customer_pk
 from kycgate.webhooks import outbox
@@ -72,6 +83,7 @@ class CustomerKycChange(NamedTuple):
 
     customer_id: str
     expected_version: int
+    from_kyc_status: str  # the status the customer had at expected_version (its counters move from it)
     kyc_id: str
     kyc_status: str
     updated_at: str
@@ -79,8 +91,29 @@ class CustomerKycChange(NamedTuple):
     birthday: str | None = None  # set when given; kept otherwise
 
 
+CUSTOMERS_COUNTER = "CUSTOMERS"
+KYC_REQUESTS_COUNTER = "KYC_REQUESTS"
+DECISIONS = ("approved", "declined")  # counted per day for the overview's range
+
+
 def customers_index_pk(tenant_id: str) -> str:
     return f"{tenant_pk(tenant_id)}#CUSTOMERS"
+
+
+def customers_status_pk(tenant_id: str, kyc_status: str) -> str:
+    return f"{customers_index_pk(tenant_id)}#STATUS#{kyc_status}"
+
+
+def kyc_requests_status_pk(tenant_id: str, status: str) -> str:
+    return f"{kyc_requests_index_pk(tenant_id)}#STATUS#{status}"
+
+
+def kyc_requests_customer_pk(tenant_id: str, customer_id: str) -> str:
+    return f"{kyc_requests_index_pk(tenant_id)}#CUSTOMER#{customer_id}"
+
+
+def kyc_requests_document_type_pk(tenant_id: str, document_type: str) -> str:
+    return f"{kyc_requests_index_pk(tenant_id)}#DOCTYPE#{document_type}"
 
 
 def kyc_request_pk(tenant_id: str, kyc_id: str) -> str:
@@ -103,20 +136,31 @@ def proof_key(tenant_id: str, kyc_id: str, proof_type: str, extension: str) -> s
 
 
 def put_customer(tenant_id: str, document: dict[str, Any]) -> None:
-    """Create a customer unless the tenant already has one with that id (AlreadyExists). One PutItem."""
+    """Create a customer unless the tenant already has one with that id (AlreadyExists).
+
+    One TransactWriteItems: the customer and its counters."""
     customer_id = document["customer_id"]
+    sort_key = f"{document['created_at']}#{customer_id}"
     item = {
         "PK": customer_pk(tenant_id, customer_id),
         "SK": CUSTOMER_SK,
         "GSI1PK": customers_index_pk(tenant_id),
-        "GSI1SK": f"{document['created_at']}#{customer_id}",
+        "GSI1SK": sort_key,
+        "GSI3PK": customers_status_pk(tenant_id, document["kyc_status"]),
+        "GSI3SK": sort_key,
         "version": 1,
         **document,
     }
+    put = {
+        "Put": {"TableName": records_table(), "Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}
+    }
+    deltas = {CUSTOMERS_COUNTER: {"total": 1, f"kyc_status#{document['kyc_status']}": 1}}
     try:
-        ddb().put_item(TableName=records_table(), Item=to_item(item), ConditionExpression="attribute_not_exists(PK)")
+        counters.retry_conflicts(
+            lambda: ddb().transact_write_items(TransactItems=[put, *counters.updates(tenant_id, deltas)])
+        )
     except Exception as exc:
-        if is_condition_failure(exc):
+        if is_transaction_condition_failure(exc):
             raise AlreadyExists from exc
         raise
 
@@ -129,9 +173,17 @@ def get_customer(tenant_id: str, customer_id: str) -> dict[str, Any] | None:
     return from_item(response.get("Item"))
 
 
-def list_customers(tenant_id: str, *, kyc_status: str | None) -> list[dict[str, Any]]:
-    """Every customer of the tenant, newest first. One Query per 1 MB page of the index."""
-    return query_index(records_table(), customers_index_pk(tenant_id), equals={"kyc_status": kyc_status})
+def customers_query(
+    tenant_id: str, *, kyc_status: str | None, created_from: str | None, created_to: str | None
+) -> ListQuery:
+    """The index partition (and created range) of the tenant's customers, or those with ``kyc_status``."""
+    partition = customers_status_pk(tenant_id, kyc_status) if kyc_status else customers_index_pk(tenant_id)
+    return _created_query(partition, "GSI3" if kyc_status else "GSI1", created_from, created_to)
+
+
+def customers_total(tenant_id: str, *, kyc_status: str | None) -> int:
+    counts = counters.read(tenant_id, [CUSTOMERS_COUNTER])[CUSTOMERS_COUNTER]
+    return counts.get(f"kyc_status#{kyc_status}" if kyc_status else "total", 0)
 
 
 # ---------------------------------------------------------------- KYC requests
@@ -194,27 +246,37 @@ def request_and_customer(
     return found.get(KYC_REQUEST_SK), found.get(CUSTOMER_SK)
 
 
-def list_kyc_requests(
+def kyc_requests_query(
     tenant_id: str,
     *,
     created_from: str | None,
     created_to: str | None,
-    status: str | None,
-    customer_id: str | None,
-    document_type: str | None,
-) -> list[dict[str, Any]]:
-    """Requests created in [created_from, created_to] (ISO, inclusive), newest first, filtered by equality.
+    status: str | None = None,
+    customer_id: str | None = None,
+    document_type: str | None = None,
+) -> ListQuery:
+    """The index partition of the requests with at most one of status, customer_id or document_type
+    (the caller refuses more), created in [created_from, created_to] (ISO, inclusive)."""
+    if status:
+        partition, index = kyc_requests_status_pk(tenant_id, status), "GSI3"
+    elif customer_id:
+        partition, index = kyc_requests_customer_pk(tenant_id, customer_id), "GSI4"
+    elif document_type:
+        partition, index = kyc_requests_document_type_pk(tenant_id, document_type), "GSI5"
+    else:
+        partition, index = kyc_requests_index_pk(tenant_id), "GSI1"
+    return _created_query(partition, index, created_from, created_to)
 
-    One Query per 1 MB page of the index; the date range is a key condition, the rest a filter.
-    """
-    return query_index(
-        records_table(),
-        kyc_requests_index_pk(tenant_id),
-        # '~' sorts after every character of "#kyc_<hex>", so a request created at created_to is included.
-        sort_from=created_from,
-        sort_to=f"{created_to}#~" if created_to else None,
-        equals={"status": status, "customer_id": customer_id, "document_type": document_type},
-    )
+
+def kyc_requests_total(tenant_id: str, *, status: str | None, document_type: str | None) -> int:
+    counts = counters.read(tenant_id, [KYC_REQUESTS_COUNTER])[KYC_REQUESTS_COUNTER]
+    name = f"status#{status}" if status else f"document_type#{document_type}" if document_type else "total"
+    return counts.get(name, 0)
+
+
+def _created_query(partition: str, index: str, created_from: str | None, created_to: str | None) -> ListQuery:
+    # '~' sorts after every character of "#<id>", so an item created at created_to is included.
+    return ListQuery(partition, index, created_from, f"{created_to}#~" if created_to else None)
 
 
 def save_review(
@@ -279,9 +341,38 @@ def commit_change(
     customer changed, or an ``extra`` entry's own condition failed. The caller re-reads and decides.
     """
     items = [_request_write(tenant_id, change) for change in changes]
+    deltas = [_request_deltas(change) for change in changes]
     if customer is not None:
         items.append(_customer_update(tenant_id, customer))
-    _commit([*items, *extra], deliveries)
+        deltas.append(_customer_deltas(customer))
+    _commit([*items, *extra, *counters.updates(tenant_id, counters.merge(*deltas))], deliveries)
+
+
+def _request_deltas(change: RequestChange) -> counters.Deltas:
+    """What ``change`` does to the request counters: status moves, a new request, its risk level once scored,
+    and a decision on its day."""
+    if change.from_status == change.to_status:
+        return {}
+    totals: dict[str, int] = {f"status#{change.to_status}": 1}
+    if change.from_status is None:
+        totals["total"] = 1
+        totals[f"document_type#{change.fields['document_type']}"] = 1
+    else:
+        totals[f"status#{change.from_status}"] = -1
+    # A request is scored once: created decided (documents/verify) or submitted from pending_submission.
+    if change.fields.get("risk_level") and change.from_status in (None, "pending_submission"):
+        totals[f"risk#{change.fields['risk_level']}"] = 1
+    deltas: dict[str, dict[str, int]] = {KYC_REQUESTS_COUNTER: totals}
+    if change.to_status in DECISIONS:
+        day = counters.day_name(KYC_REQUESTS_COUNTER, change.fields["updated_at"])
+        deltas[day] = {f"status#{change.to_status}": 1}
+    return deltas
+
+
+def _customer_deltas(change: CustomerKycChange) -> counters.Deltas:
+    if change.from_kyc_status == change.kyc_status:
+        return {}
+    return {CUSTOMERS_COUNTER: {f"kyc_status#{change.from_kyc_status}": -1, f"kyc_status#{change.kyc_status}": 1}}
 
 
 def _request_write(tenant_id: str, change: RequestChange) -> dict[str, Any]:
@@ -289,11 +380,18 @@ def _request_write(tenant_id: str, change: RequestChange) -> dict[str, Any]:
         raise ValueError("a RequestChange's fields must set status to its to_status")
     if change.from_status is None:
         document = change.fields
+        sort_key = f"{document['created_at']}#{change.kyc_id}"
         item = {
             "PK": kyc_request_pk(tenant_id, change.kyc_id),
             "SK": KYC_REQUEST_SK,
             "GSI1PK": kyc_requests_index_pk(tenant_id),
-            "GSI1SK": f"{document['created_at']}#{change.kyc_id}",
+            "GSI1SK": sort_key,
+            "GSI3PK": kyc_requests_status_pk(tenant_id, change.to_status),
+            "GSI3SK": sort_key,
+            "GSI4PK": kyc_requests_customer_pk(tenant_id, document["customer_id"]),
+            "GSI4SK": sort_key,
+            "GSI5PK": kyc_requests_document_type_pk(tenant_id, document["document_type"]),
+            "GSI5SK": sort_key,
             **document,
         }
         return {
@@ -303,7 +401,8 @@ def _request_write(tenant_id: str, change: RequestChange) -> dict[str, Any]:
                 "ConditionExpression": "attribute_not_exists(PK)",
             }
         }
-    names, values, assignments = _assignments(change.fields)
+    fields = {**change.fields, "GSI3PK": kyc_requests_status_pk(tenant_id, change.to_status)}
+    names, values, assignments = _assignments(fields)
     for i, (name, entries) in enumerate((change.appends or {}).items()):
         names[f"#a{i}"] = name
         values[f":a{i}"] = to_value(list(entries))
@@ -385,6 +484,7 @@ def lost_to(exc: Exception, index: int) -> tuple[bool, dict[str, Any] | None]:
 def _customer_update(tenant_id: str, change: CustomerKycChange) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "kyc_status": change.kyc_status,
+        "GSI3PK": customers_status_pk(tenant_id, change.kyc_status),
         "latest_kyc_id": change.kyc_id,
         "updated_at": change.updated_at,
         "reference_face": change.reference_face,
@@ -428,7 +528,7 @@ def _assignments(fields: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, A
 
 def _commit(transact_items: list[dict[str, Any]], deliveries: Sequence[PendingDelivery]) -> None:
     try:
-        outbox.commit(transact_items, deliveries)
+        counters.retry_conflicts(lambda: outbox.commit(transact_items, deliveries))
     except Exception as exc:
         if is_transaction_condition_failure(exc):
             raise StaleWrite(exc) from exc

@@ -126,6 +126,7 @@ def _fulfil(digest: str, item: dict[str, Any], record: dict[str, Any], customer:
         customer_change = store.CustomerKycChange(
             customer_id=record["customer_id"],
             expected_version=customer["version"],
+            from_kyc_status=customer["kyc_status"],
             kyc_id=kyc_id,
             kyc_status=status,
             updated_at=now_iso,

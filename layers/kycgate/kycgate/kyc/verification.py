@@ -218,6 +218,7 @@ def customer_change(
     return store.CustomerKycChange(
         customer_id=customer_id,
         expected_version=customer["version"],
+        from_kyc_status=customer["kyc_status"],
         kyc_id=kyc_id,
         kyc_status=document["status"],
         updated_at=now,

@@ -17,27 +17,32 @@ session still answers "expired" (and its token 410) for the retention period.
 DynamoDB calls: create_session 1 (TransactWriteItems; a lost race returns the live session from the
 cancellation reason, no extra read); get_session, get_token, get_alert 1 (GetItem);
 record_outcome 1 (UpdateItem, or TransactWriteItems with the alert and callback delivery);
-update_alert 1 (UpdateItem); list_alerts one Query per 1 MB page.
+update_alert 2 (GetItem, TransactWriteItems with the alert counters); list_alerts one Query per 1 MB page.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
+from kycgate.core import counters
 from kycgate.core.dynamo import (
     cancellation_reasons,
     ddb,
     from_item,
     is_condition_failure,
+    is_transaction_condition_failure,
     key,
     live,
     query_index,
     records_table,
     sessions_table,
+    set_attributes,
     to_item,
     to_value,
 )
+from kycgate.core.errors import ServiceUnavailable
 from kycgate.core.tenants import tenant_pk
 from kycgate.handoff.store import handoff_put
 from kycgate.webhooks import outbox
@@ -75,6 +80,10 @@ def token_pk(token_digest: str) -> str:
 
 def alert_pk(tenant_id: str, alert_id: str) -> str:
     return f"{tenant_pk(tenant_id)}#ALERT#{alert_id}"
+
+
+ALERTS_COUNTER = counters.KYC_ALERTS
+_ALERT_UPDATE_ATTEMPTS = 5
 
 
 def alerts_index_pk(tenant_id: str) -> str:
@@ -190,8 +199,10 @@ def record_outcome(
     transact = [{"Update": update}]
     if alert is not None:
         transact.append(_alert_put(alert))
+        counts = {"total": 1, f"status#{alert['status']}": 1}
+        transact += counters.updates(alert["tenant_id"], {ALERTS_COUNTER: counts})
     try:
-        outbox.commit(transact, deliveries)
+        counters.retry_conflicts(lambda: outbox.commit(transact, deliveries))
     except Exception as exc:
         lost, current = _lost_race(exc)
         if lost:
@@ -228,24 +239,33 @@ def list_alerts(
 
 def update_alert(tenant_id: str, alert_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
     """Set ``changes`` on an existing alert and return it; None when the tenant has no such alert.
-    One UpdateItem (conditional: it never creates an alert)."""
-    names = {f"#c{i}": name for i, name in enumerate(changes)}
-    values = {f":c{i}": to_value(value) for i, value in enumerate(changes.values())}
-    try:
-        response = ddb().update_item(
-            TableName=records_table(),
-            Key=key(alert_pk(tenant_id, alert_id), ALERT_SK),
-            UpdateExpression="SET " + ", ".join(f"#c{i} = :c{i}" for i in range(len(changes))),
-            ConditionExpression="attribute_exists(PK)",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-            ReturnValues="ALL_NEW",
-        )
-    except Exception as exc:
-        if is_condition_failure(exc):
+
+    The alert counters (the overview's open alerts) move in the same transaction, which is conditional
+    on the status read: a GetItem, then one TransactWriteItems (again, after a concurrent change)."""
+    for _ in range(_ALERT_UPDATE_ATTEMPTS):
+        current = get_alert(tenant_id, alert_id)
+        if current is None:
             return None
-        raise
-    return from_item(response["Attributes"])
+        updated = {**current, **changes}
+        update = set_attributes(
+            records_table(),
+            key(alert_pk(tenant_id, alert_id), ALERT_SK),
+            changes,
+            "#status = :seen",
+            {":seen": current["status"]},
+        )
+        update["ExpressionAttributeNames"]["#status"] = "status"
+        moved = {f"status#{current['status']}": -1}, {f"status#{updated['status']}": 1}
+        deltas = counters.merge(*({ALERTS_COUNTER: part} for part in moved))
+        try:
+            items = [{"Update": update}, *counters.updates(tenant_id, deltas)]
+            counters.retry_conflicts(partial(ddb().transact_write_items, TransactItems=items))
+        except Exception as exc:
+            if is_transaction_condition_failure(exc):
+                continue
+            raise
+        return updated
+    raise ServiceUnavailable("The alert is changing too often at once; retry shortly.")
 
 
 def _alert_put(alert: dict[str, Any]) -> dict[str, Any]:

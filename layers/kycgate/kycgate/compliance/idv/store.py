@@ -1,0 +1,232 @@
+"""DynamoDB keys and queries of IDV tasks, their upload tokens and the tenant's points.
+
+A task is its own partition in RecordsTable, listed through GSI1 (newest first). The points balance is
+one item per tenant (``T#<tenant>#POINTS``), changed only by conditional updates: a deduction
+never takes it below zero and commits in the same transaction as the task it pays for, so a retried
+upload (whose task is no longer waiting) cannot pay twice. Upload tokens (sdk_token, the hosted page's
+token) live in SessionsTable under their SHA-256 digest only.
+
+DynamoDB calls: create 2 (the id counter's GetItem, then one TransactWriteItems: counter step, task,
+points, callback delivery); initiate 2 (the same, with the token instead of the points); upload 2
+(the token's GetItem, then one TransactWriteItems: task, points, delivery); get 1; review 2
+(GetItem, then the update with its callback).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kycgate.core import sequences
+from kycgate.core.dynamo import (
+    cancellation_reasons,
+    ddb,
+    from_item,
+    key,
+    live,
+    query_index,
+    records_table,
+    sessions_table,
+    set_attributes,
+    to_item,
+    to_value,
+)
+from kycgate.core.tenants import tenant_pk
+from kycgate.webhooks.outbox import PendingDelivery
+
+TASK_SK = "IDV"
+SEQUENCE = "idv"
+POINTS_SK = "POINTS"
+TOKEN_SK = "IDVTOKEN"  # noqa: S105 - a sort key, not a secret
+
+
+class PointsExhausted(Exception):
+    """The balance did not cover the operation (nothing was written)."""
+
+
+class TaskNotWaiting(Exception):
+    """The task has its photos already (or a review was already decided): nothing was written."""
+
+
+def task_pk(tenant_id: str, idv_task_id: int) -> str:
+    return f"{tenant_pk(tenant_id)}#IDV#{idv_task_id}"
+
+
+def tasks_index_pk(tenant_id: str) -> str:
+    return f"{tenant_pk(tenant_id)}#IDVS"
+
+
+def token_pk(token_digest: str) -> str:
+    return f"IDVTOKEN#{token_digest}"
+
+
+def points_key(tenant_id: str) -> dict[str, Any]:
+    return key(f"{tenant_pk(tenant_id)}#POINTS", POINTS_SK)
+
+
+NewTask = tuple[dict[str, Any], list[PendingDelivery], list[dict[str, Any]]]  # task, deliveries, other writes
+
+
+def points_update(tenant_id: str, cost: int, *, more_than: int | None = None) -> dict[str, Any]:
+    """The TransactWriteItems entry that takes ``cost`` points, only if that leaves none below zero
+    (and, for ``more_than``, only if the balance is above it)."""
+    condition = "points >= :cost" + (" AND points > :floor" if more_than is not None else "")
+    values = {":cost": to_value(cost)}
+    if more_than is not None:
+        values[":floor"] = to_value(more_than)
+    return {
+        "Update": {
+            "TableName": records_table(),
+            "Key": points_key(tenant_id),
+            "UpdateExpression": "SET points = points - :cost",
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+        }
+    }
+
+
+def points_check(tenant_id: str, more_than: int) -> dict[str, Any]:
+    """A ConditionCheck that the balance is above ``more_than`` (an initiation takes nothing yet)."""
+    return {
+        "ConditionCheck": {
+            "TableName": records_table(),
+            "Key": points_key(tenant_id),
+            "ConditionExpression": "points > :floor",
+            "ExpressionAttributeValues": {":floor": to_value(more_than)},
+        }
+    }
+
+
+def create_task(tenant_id: str, build: Callable[[int], NewTask]) -> tuple[dict[str, Any], list[PendingDelivery]]:
+    """Store the task ``build(idv_task_id)`` makes under the tenant's next id, with its deliveries and
+    other writes (the points, a token), all or nothing. ``PointsExhausted`` when a points write's
+    condition failed."""
+    built: list[NewTask] = []
+
+    def items(idv_task_id: int) -> list[dict[str, Any]]:
+        task, deliveries, others = build(idv_task_id)
+        built[:] = [(task, deliveries, others)]
+        item = {
+            "PK": task_pk(tenant_id, idv_task_id),
+            "SK": TASK_SK,
+            "GSI1PK": tasks_index_pk(tenant_id),
+            "GSI1SK": f"{task['created_at']}#{idv_task_id:012d}",
+            **task,
+        }
+        put = {"TableName": records_table(), "Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}
+        return [*others, {"Put": put}, *(d.put for d in deliveries)]
+
+    try:
+        sequences.create_with_next_id(tenant_id, SEQUENCE, items)
+    except Exception as exc:
+        if _points_refused(exc, positions=range(1, 1 + len(built[0][2]) if built else 1)):
+            raise PointsExhausted from None
+        raise
+    task, deliveries, _ = built[0]
+    return task, deliveries
+
+
+def complete_task(
+    tenant_id: str, idv_task_id: int, result: dict[str, Any], cost: int, deliveries: list[PendingDelivery]
+) -> None:
+    """Write the checked result onto a task still waiting for its photos and take its points, in one
+    transaction. ``TaskNotWaiting`` when it already has them, ``PointsExhausted`` when the balance
+    does not cover it."""
+    task_key = key(task_pk(tenant_id, idv_task_id), TASK_SK)
+    update = {
+        "Update": set_attributes(
+            records_table(), task_key, result, "progress = :initiated", {":initiated": "initiated"}
+        )
+    }
+    try:
+        ddb().transact_write_items(TransactItems=[update, points_update(tenant_id, cost), *(d.put for d in deliveries)])
+    except Exception as exc:
+        reasons = cancellation_reasons(exc)
+        if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+            raise TaskNotWaiting from None
+        if _points_refused(exc, positions=[1]):
+            raise PointsExhausted from None
+        raise
+
+
+def review_task(tenant_id: str, idv_task_id: int, changes: dict[str, Any], deliveries: list[PendingDelivery]) -> None:
+    """Record the tenant's decision once (while audit_status is Pending)."""
+    update = {
+        "Update": set_attributes(
+            records_table(),
+            key(task_pk(tenant_id, idv_task_id), TASK_SK),
+            changes,
+            "audit_status = :pending AND progress = :completed",
+            {":pending": "Pending", ":completed": "completed"},
+        )
+    }
+    try:
+        ddb().transact_write_items(TransactItems=[update, *(d.put for d in deliveries)])
+    except Exception as exc:
+        reasons = cancellation_reasons(exc)
+        if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+            raise TaskNotWaiting from None
+        raise
+
+
+def get_task(tenant_id: str, idv_task_id: int) -> dict[str, Any] | None:
+    response = ddb().get_item(
+        TableName=records_table(), Key=key(task_pk(tenant_id, idv_task_id), TASK_SK), ConsistentRead=True
+    )
+    return from_item(response.get("Item"))
+
+
+def list_tasks(tenant_id: str, *, created_from: str | None, created_to: str | None, **equals: Any) -> list[dict]:
+    return query_index(
+        records_table(),
+        tasks_index_pk(tenant_id),
+        sort_from=created_from,
+        sort_to=f"{created_to}#~" if created_to else None,
+        equals=equals,
+    )
+
+
+def token_put(token_digest: str, tenant_id: str, idv_task_id: int, channel: str, expires_at: float) -> dict[str, Any]:
+    item = {
+        "PK": token_pk(token_digest),
+        "SK": TOKEN_SK,
+        "tenant_id": tenant_id,
+        "idv_task_id": idv_task_id,
+        "channel": channel,
+        "expires_at": expires_at,
+        "ttl": int(expires_at) + 86400,
+    }
+    return {
+        "Put": {"TableName": sessions_table(), "Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}
+    }
+
+
+def get_token(token_digest: str) -> dict[str, Any] | None:
+    response = ddb().get_item(
+        TableName=sessions_table(), Key=key(token_pk(token_digest), TOKEN_SK), ConsistentRead=True
+    )
+    return live(from_item(response.get("Item")))
+
+
+def balance(tenant_id: str) -> int:
+    item = ddb().get_item(TableName=records_table(), Key=points_key(tenant_id), ConsistentRead=True).get("Item")
+    return int(item["points"]["N"]) if item else 0
+
+
+def grant(tenant_id: str, points: int) -> int:
+    """Add ``points`` to the balance (created at zero); the new balance."""
+    response = ddb().update_item(
+        TableName=records_table(),
+        Key=points_key(tenant_id),
+        UpdateExpression="SET points = if_not_exists(points, :zero) + :points",
+        ExpressionAttributeValues={":zero": to_value(0), ":points": to_value(points)},
+        ReturnValues="UPDATED_NEW",
+    )
+    return int(response["Attributes"]["points"]["N"])
+
+
+def _points_refused(exc: Exception, positions: Any) -> bool:
+    """Whether the transaction was cancelled by a points entry's condition (a missing balance item
+    fails it too: ``points`` is absent)."""
+    reasons = cancellation_reasons(exc)
+    return any(i < len(reasons) and reasons[i].get("Code") == "ConditionalCheckFailed" for i in positions)

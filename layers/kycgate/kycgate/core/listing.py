@@ -1,0 +1,222 @@
+"""Lists served from DynamoDB pages: every list route of every context goes through ``list_page``.
+
+A list is one index partition read newest first (``ListQuery``: index, partition, optional sort-key
+range; no filter expression, so every item read is an item returned). A page reads ``page_size + 1``
+items (the extra one only tells whether another page follows) and answers the seeds' ``pagination``
+with ``cursor``: an opaque token for the next page, or None on the last one. ``total`` comes from a
+counter the writes keep (core.counters), passed in by the caller, never from counting rows.
+
+The cursor is the DynamoDB key of the page's last item with the tenant, a digest of the query and the
+next page's number, HMAC-SHA256 signed with ``settings.list_cursor_key``: a client cannot forge one,
+edit one, or use one on another tenant's or another filter's list (400 problem+json). Following cursors
+reads only each page. ``page=N`` without a cursor still works (the seeds' shape) by skipping
+(N-1)*page_size index keys: a cost that grows with N, not with the table.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any, NamedTuple, TypeVar
+
+from kycgate.core.dynamo import ddb, from_item, records_table, to_value
+from kycgate.core.errors import BadRequest
+from kycgate.core.pagination import KycPagination
+from kycgate.core.settings import get_settings
+
+T = TypeVar("T")
+
+_TABLE_KEYS = ("PK", "SK")
+_SKIP_BATCH = 1000  # keys read per Query while skipping to a page given by number
+
+
+class ListQuery(NamedTuple):
+    """One index partition, newest (highest sort key) first, optionally bounded (inclusive)."""
+
+    partition: str
+    index: str = "GSI1"
+    sort_from: str | None = None
+    sort_to: str | None = None
+
+
+class Page(NamedTuple):
+    items: list[dict[str, Any]]
+    pagination: KycPagination
+
+
+def list_page(
+    tenant_id: str,
+    query: ListQuery,
+    *,
+    page: int,
+    page_size: int,
+    cursor: str | None,
+    total: int | Callable[[], int],
+) -> Page:
+    """One page of ``query``: page ``page`` (1-based), or the page ``cursor`` points to when given.
+
+    ``total`` is the list's count (or a callable giving it, called once), from the writes' counters.
+    """
+    start_key: dict[str, Any] | None = None
+    if cursor:
+        page, start_key = _open_cursor(tenant_id, query, page_size, cursor)
+    elif page > 1:
+        start_key = _skip(query, (page - 1) * page_size)
+    items: list[dict[str, Any]] = []
+    if page == 1 or start_key is not None:
+        items = _read(query, page_size + 1, start_key)
+    more = len(items) > page_size
+    items = items[:page_size]
+    next_cursor = _seal(tenant_id, query, page_size, page + 1, _key_of(items[-1], query.index)) if more else None
+    count = total() if callable(total) else total
+    pagination = KycPagination(
+        page=page,
+        page_size=page_size,
+        total=count,
+        total_pages=(count + page_size - 1) // page_size,
+        cursor=next_cursor,
+    )
+    return Page(items, pagination)
+
+
+def count(query: ListQuery) -> int:
+    """The rows of ``query`` counted by DynamoDB (Select COUNT, one Query per 1 MB of the range): for a
+    list no counter can total, such as an arbitrary created range. Reads that range, not the table."""
+    kwargs = {**_query_kwargs(query), "Select": "COUNT"}
+    found = 0
+    while True:
+        response = ddb().query(**kwargs)
+        found += response.get("Count", 0)
+        if "LastEvaluatedKey" not in response:
+            return found
+        kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def _read(query: ListQuery, limit: int, start_key: dict[str, Any] | None) -> list[dict[str, Any]]:
+    kwargs = _query_kwargs(query)
+    items: list[dict[str, Any]] = []
+    while len(items) < limit:
+        kwargs["Limit"] = limit - len(items)
+        if start_key:
+            kwargs["ExclusiveStartKey"] = start_key
+        response = ddb().query(**kwargs)
+        items += [item for raw in response.get("Items", []) if (item := from_item(raw)) is not None]
+        start_key = response.get("LastEvaluatedKey")
+        if not start_key:
+            break
+    return items
+
+
+def _skip(query: ListQuery, count: int) -> dict[str, Any] | None:
+    """The key after the first ``count`` items (keys only, in batches), or None when there are fewer."""
+    kwargs = _query_kwargs(query)
+    pk, sk = f"{query.index}PK", f"{query.index}SK"
+    kwargs["ProjectionExpression"] = "#tpk, #tsk, #ipk, #isk"
+    kwargs["ExpressionAttributeNames"] = {**kwargs["ExpressionAttributeNames"], "#tpk": "PK", "#tsk": "SK"}
+    kwargs["ExpressionAttributeNames"].update({"#ipk": pk, "#isk": sk})
+    last: dict[str, Any] | None = None
+    while count > 0:
+        kwargs["Limit"] = min(count, _SKIP_BATCH)
+        if last:
+            kwargs["ExclusiveStartKey"] = last
+        response = ddb().query(**kwargs)
+        raw_items = response.get("Items", [])
+        count -= len(raw_items)
+        if raw_items:
+            last = {name: raw_items[-1][name] for name in ("PK", "SK", pk, sk)}
+        if count > 0 and "LastEvaluatedKey" not in response:
+            return None
+    return last
+
+
+def _query_kwargs(query: ListQuery) -> dict[str, Any]:
+    names = {"#pk": f"{query.index}PK"}
+    values: dict[str, Any] = {":pk": to_value(query.partition)}
+    condition = "#pk = :pk"
+    if query.sort_from or query.sort_to:
+        names["#sk"] = f"{query.index}SK"
+        if query.sort_from:
+            values[":from"] = to_value(query.sort_from)
+        if query.sort_to:
+            values[":to"] = to_value(query.sort_to)
+        # DynamoDB refuses an empty string as a key value, so an open end is a different operator.
+        condition += {
+            (True, True): " AND #sk BETWEEN :from AND :to",
+            (True, False): " AND #sk >= :from",
+            (False, True): " AND #sk <= :to",
+        }[(bool(query.sort_from), bool(query.sort_to))]
+    return {
+        "TableName": records_table(),
+        "IndexName": query.index,
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+        "ScanIndexForward": False,
+    }
+
+
+def _key_of(item: dict[str, Any], index: str) -> dict[str, str]:
+    return {name: item[name] for name in (*_TABLE_KEYS, f"{index}PK", f"{index}SK")}
+
+
+# ---------------------------------------------------------------- cursors
+
+
+def _query_digest(tenant_id: str, query: ListQuery, page_size: int) -> str:
+    described = json.dumps([tenant_id, *query, page_size], separators=(",", ":"))
+    return hashlib.sha256(described.encode()).hexdigest()[:32]
+
+
+def _seal(tenant_id: str, query: ListQuery, page_size: int, page: int, last_key: dict[str, str]) -> str:
+    body = json.dumps(
+        {"q": _query_digest(tenant_id, query, page_size), "p": page, "k": last_key}, separators=(",", ":")
+    )
+    payload = base64.urlsafe_b64encode(body.encode()).rstrip(b"=")
+    signature = base64.urlsafe_b64encode(_sign(payload)).rstrip(b"=")
+    return f"{payload.decode()}.{signature.decode()}"
+
+
+def _open_cursor(tenant_id: str, query: ListQuery, page_size: int, cursor: str) -> tuple[int, dict[str, Any]]:
+    payload, _, signature = cursor.encode().partition(b".")
+    try:
+        valid = hmac.compare_digest(_unpad(signature), _sign(payload))
+    except ValueError:
+        valid = False
+    if not valid:
+        raise _bad_cursor("it was not issued by this list (altered, truncated or made up)")
+    body = json.loads(_unpad(payload))
+    if body["q"] != _query_digest(tenant_id, query, page_size):
+        raise _bad_cursor("it belongs to another list: the filters and page_size must stay those of the first page")
+    return int(body["p"]), {name: to_value(value) for name, value in body["k"].items()}
+
+
+def _unpad(data: bytes) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(data + b"=" * (-len(data) % 4))
+    except Exception as exc:
+        raise ValueError("not base64url") from exc
+
+
+def _sign(payload: bytes) -> bytes:
+    return hmac.new(_cursor_key(), payload, hashlib.sha256).digest()
+
+
+@lru_cache(maxsize=1)
+def _cursor_key() -> bytes:
+    # Unset only outside AWS (template.yaml sets it from a Secrets Manager secret): a per-process key
+    # then, so a cursor is good for the life of one `kycgate serve` or test process.
+    configured = get_settings().list_cursor_key.get_secret_value()
+    return configured.encode() if configured else os.urandom(32)
+
+
+def _bad_cursor(reason: str) -> BadRequest:
+    return BadRequest(
+        f"The cursor is not valid: {reason}. Start again from page 1 without a cursor and follow "
+        "pagination.cursor of each response.",
+        slug="invalid-cursor",
+    )

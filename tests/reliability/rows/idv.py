@@ -1,0 +1,92 @@
+"""Harness rows of the IDV context (seed 001 "ID Verification"): tasks, their upload tokens, points."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import TenantHandle
+from tests.reliability.harness import (
+    BODY_RECIPES,
+    CALLBACK_URL,
+    DOCUMENT_PHOTO,
+    OBJECTS,
+    OPERATION_OBJECTS,
+    SELFIE_PHOTO,
+    World,
+    photo,
+)
+
+IDV = "/api/v1/compliance/idv"
+
+
+def _points(world: World, tenant: TenantHandle) -> None:
+    """Enough points for every create of a run, granted once per tenant (operators grant, not the API)."""
+    from kycgate.compliance.idv import points
+
+    world.memo("_idv_points", tenant, lambda: points.grant(tenant.tenant_id, 10**7))
+
+
+def _initiated(world: World, tenant: TenantHandle) -> dict[str, Any]:
+    """A new mobile-initiated task: its idv_task_id and sdk_token."""
+    _points(world, tenant)
+    return world.ok("POST", f"{IDV}/account", tenant, json={"workflow_id": 3, "country": "TWN"})
+
+
+def _checked(world: World, tenant: TenantHandle) -> str:
+    """A task with its photos checked (DOCUMENT_PHOTO as the ID's both sides, SELFIE_PHOTO the face),
+    awaiting the tenant's review."""
+    started = _initiated(world, tenant)
+    body = {
+        "token": started["sdk_token"],
+        "id_image": photo(DOCUMENT_PHOTO),
+        "id_back_image": photo(DOCUMENT_PHOTO),
+        "face_image": photo(SELFIE_PHOTO),
+    }
+    world.ok("POST", f"{IDV}/sdk/upload", None, json=body)
+    return str(started["idv_task_id"])
+
+
+def _create_body(world: World, tenant: TenantHandle) -> dict[str, Any]:
+    _points(world, tenant)
+    return {
+        "country": "USA",
+        "id_type": "PASSPORT",
+        "id_image": photo(DOCUMENT_PHOTO),
+        "face_image": photo(SELFIE_PHOTO),
+        "expected_name": "Barack Obama",
+        "callback_url": CALLBACK_URL,
+        "customer_reference": "harness-1",
+    }
+
+
+OBJECTS.update({"idv_id": lambda world, tenant: str(_initiated(world, tenant)["idv_task_id"])})
+OPERATION_OBJECTS.update({("review_idv_task", "idv_id"): _checked})
+BODY_RECIPES.update(
+    {
+        "CreateIdvTaskRequest": _create_body,
+        "InitIdvRequest": lambda world, tenant: (
+            _points(world, tenant)
+            or {
+                "id_type": "ID_CARD",
+                "workflow_id": 200,
+                "country": "TWN",
+                "customer_reference": "harness-1",
+                "locale": "zh-TW",
+                "success_url": CALLBACK_URL,
+                "tw_id_apply_code": 1,
+                "tw_id_apply_date": "1070102",
+                "tw_id_issue_site_id": "63000",
+            }
+        ),
+        "AccountIdvRequest": lambda world, tenant: (
+            _points(world, tenant) or {"workflow_id": 3, "country": "TWN", "callback_url": CALLBACK_URL}
+        ),
+        "SdkUploadRequest": lambda world, tenant: {
+            "token": _initiated(world, tenant)["sdk_token"],
+            "id_image": photo(DOCUMENT_PHOTO),
+            "id_back_image": photo(DOCUMENT_PHOTO),
+            "face_image": photo(SELFIE_PHOTO),
+        },
+        "ReviewIdvTaskRequest": lambda world, tenant: {"accepted": False, "comment": "Not the customer's document"},
+    }
+)
