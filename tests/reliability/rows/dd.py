@@ -3,10 +3,11 @@ history's paging, and task bodies that name the tenant's default search setting.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from tests.conftest import TenantHandle
-from tests.reliability.harness import BODY_RECIPES, CALLBACK_URL, OBJECTS, OPERATION_OBJECTS, World
+from tests.reliability.harness import BODY_RECIPES, CALLBACK_URL, OBJECTS, OPERATION_OBJECTS, QUERY_VALUES, World
 
 DD = "/api/v1/compliance"
 
@@ -24,7 +25,7 @@ def _task_body(world: World, tenant: TenantHandle) -> list[dict[str, Any]]:
         {
             "search_setting_id": _default_setting(world, tenant),
             "target": {"name": "Aiman al Zawahiri", "birthday": "1951-06-19", "citizenship": "EG"},
-            "customer_reference": "harness-customer",
+            "customer_reference": world.obj("customer_reference", tenant),
             "callback_url": CALLBACK_URL,
         }
     ]
@@ -35,21 +36,26 @@ def _dd_task(world: World, tenant: TenantHandle) -> str:
     return str(task["task_id"])
 
 
+def _setting_update(world: World, tenant: TenantHandle) -> dict[str, Any]:
+    """A change to a setting of its own: a PATCH of a shared one changes nothing but its update_time,
+    so whether a run writes would hang on the second it falls in."""
+    created = world.ok("POST", f"{DD}/search-settings", tenant, json={"name": "harness", "match_threshold": 0.7})
+    return {"search_setting_id": created["search_setting_id"], "match_threshold": 0.9}
+
+
 OBJECTS.update(
     {
         "task_id": _dd_task,
-        "page_size": lambda world, tenant: "10",
-        "page_number": lambda world, tenant: "1",
+        # The tenant's own reference: one of A's tasks in B's history would show it.
+        "customer_reference": lambda world, tenant: f"dd-{uuid.uuid4().hex[:12]}",
     }
 )
+QUERY_VALUES.update({"page_size": "10", "page_number": "1"})
 # A decision is made once (then 409): the accepted route gets a task of its own.
 OPERATION_OBJECTS.update({("set_search_task_accepted", "task_id"): _dd_task})
 BODY_RECIPES.update(
     {
-        "UpdateSearchSettingRequest": lambda world, tenant: {
-            "search_setting_id": _default_setting(world, tenant),
-            "monitoring_interval_days": 30,
-        },
+        "UpdateSearchSettingRequest": _setting_update,
         "CreateSearchTasksRequest": _task_body,
         "MetadataRequest": lambda world, tenant: [{"key": "desk", "value": "eu"}],
     }

@@ -4,7 +4,7 @@ from datetime import date
 from enum import IntEnum
 from typing import Annotated, Any
 
-from pydantic import Discriminator, Field, RootModel, StringConstraints, Tag
+from pydantic import AfterValidator, Discriminator, Field, RootModel, StringConstraints, Tag
 
 from kycgate.core.wire import Printable, StrictWireModel, WireModel
 from kycgate.kyc.vocabulary import CUSTOMER_ID_PATTERN
@@ -14,11 +14,27 @@ CustomerReference = Annotated[
     StringConstraints(pattern=CUSTOMER_ID_PATTERN),
     Field(description="your internal reference of the customer: 1-128 of A-Z a-z 0-9 . _ : @ + -"),
 ]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256), Printable]
+
+
+def _trimmed(least: int) -> AfterValidator:
+    """Strip surrounding spaces, then require ``least`` characters. After the declared length check, not
+    in it: a value of the schema's length that is mostly spaces breaks a rule, not the schema."""
+
+    def trim(value: str) -> str:
+        value = value.strip()
+        if len(value) < least:
+            raise ValueError(f"needs at least {least} characters besides leading and trailing spaces")
+        return value
+
+    return AfterValidator(trim)
+
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=256), Printable, _trimmed(1)]
 Country = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=2, max_length=64),
+    StringConstraints(min_length=2, max_length=64),
     Printable,
+    _trimmed(2),
     Field(description="ISO 3166 alpha-2 or alpha-3 code, or the country's English name"),
 ]
 CallbackUrl = Annotated[str, Field(max_length=2048, description="https URL that receives the task (webhook)")]
@@ -112,7 +128,7 @@ class SearchTaskKybTarget(StrictWireModel):
     company_name: Text
     country: Country | None = None
     registration_number: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None
+        Annotated[str, StringConstraints(min_length=1, max_length=64), Printable, _trimmed(1)] | None
     ) = None
 
 
