@@ -139,6 +139,14 @@ def _setting(tenant_id: str, setting_id: int, field: list[str | int]) -> dict[st
     return found
 
 
+def require_setting(tenant_id: str, setting_id: int, loc: list[str | int]) -> None:
+    """422 at ``loc`` unless the tenant has that search setting: for a caller (IDV) that checks before
+    it writes anything and creates the DD task later."""
+    if store.get_setting(tenant_id, setting_id) is None and setting_id != _ensure_default(tenant_id):
+        message = f"search setting {setting_id} does not exist; GET /api/v1/compliance/search-settings lists yours"
+        raise Unprocessable(message, errors=[field_error(loc, message, "not_found")])
+
+
 def _task_setting(setting: dict[str, Any]) -> dict[str, Any]:
     """The setting as the task used it (later edits of the setting do not rewrite a task's history)."""
     keep = ("search_setting_id", "name", "match_threshold", "birth_date_mismatch_excludes", "monitoring_interval_days")
