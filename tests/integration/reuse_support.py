@@ -132,5 +132,5 @@ def seed_sample_alert() -> None:
     seed_sample_reuse_session()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("kycgate.core.ids.new_id", lambda prefix: f"{prefix}_sample")
-        result = service.submit(SAMPLE_TOKEN, photo("biden_1.jpg"), IPHONE)
+        result = service.submit(SAMPLE_TOKEN, photo("biden_1.jpg"), None, IPHONE)
     assert result.data.alert_id == "alr_sample"

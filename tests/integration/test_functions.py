@@ -11,7 +11,12 @@ import pytest
 from tests.conftest import assert_collector_resumed, load_event, load_function, make_tenant
 from tests.integration.dd_support import seed_sample_dd_task
 from tests.integration.documents_support import seed_sample_filled_link, seed_sample_submit_link
-from tests.integration.idv_support import seed_sample_checked_task, seed_sample_initiated_task, seed_sample_points
+from tests.integration.idv_support import (
+    seed_sample_checked_task,
+    seed_sample_initiated_task,
+    seed_sample_points,
+    seed_sample_web_task,
+)
 from tests.integration.kya_support import seed_sample_kya_task, seed_sample_lists
 from tests.integration.kyc_support import seed_sample_customer, seed_sample_kyc_request
 from tests.integration.levels_support import seed_sample_levels
@@ -65,6 +70,8 @@ EXPECTED_STATUS.update({"retry_webhook_delivery": 202})
 
 SEEDERS.update({"create_kya_task": seed_sample_lists, "get_kya_task": seed_sample_kya_task})
 EXPECTED_STATUS.update({"create_kya_task": 201})
+SEEDERS.update({"create_session_upload": seed_sample_submit_link})
+EXPECTED_STATUS.update({"create_upload": 201, "create_session_upload": 201})
 SEEDERS.update(
     {
         "create_idv_task": seed_sample_points,
@@ -73,6 +80,7 @@ SEEDERS.update(
         "get_idv_task": seed_sample_initiated_task,
         "upload_idv_photos": seed_sample_initiated_task,
         "review_idv_task": seed_sample_checked_task,
+        "idv_page": seed_sample_web_task,
     }
 )
 EXPECTED_STATUS.update({"create_idv_task": 201, "init_idv_web": 201, "init_idv_account": 201})
@@ -139,9 +147,27 @@ def test_function_handles_its_sample_event(op: str, aws: Any, lambda_context: An
     assert_collector_resumed()
     assert response["statusCode"] == EXPECTED_STATUS.get(op, 200), response["body"][:500]
     content_type = response["headers"]["content-type"]
-    if content_type.startswith("text/html"):  # the hosted pages (they read no data: nothing to seed)
+    if content_type.startswith("text/html"):  # the hosted pages (only the IDV page reads its task)
         assert "<!doctype html>" in response["body"]
     elif content_type.startswith(("text/css", "text/javascript")):  # their assets
         assert response["body"] and not response["isBase64Encoded"]
     else:
         json.loads(response["body"])
+
+
+@pytest.mark.parametrize("op", sorted(op for op in _api_functions() if load_event(op).get("body")))
+def test_function_answers_a_broken_body_with_readable_problem_json(
+    op: str, aws: Any, lambda_context: Any, lambda_runtime: None
+) -> None:
+    """An error reaches the client as problem+json text, not base64 (API Gateway passes an encoded
+    body on as it is when no binary media type matches)."""
+    make_tenant("Sample tenant", tenant_id="ten_sample")
+    event = {**load_event(op), "body": "{", "isBase64Encoded": False}
+    response = load_function(op)(event, lambda_context)
+    assert 400 <= response["statusCode"] < 500, response["body"][:500]
+    assert response["headers"]["content-type"] == "application/problem+json"
+    assert not response["isBase64Encoded"]
+    detail = json.loads(response["body"])["detail"]
+    # A JSON body is parsed first and named as the fault; a multipart one, or a route that looks its
+    # subject up before it reads the body, answers with its own reason.
+    assert "not valid JSON" in detail if response["statusCode"] == 422 else detail

@@ -12,6 +12,7 @@ import base64
 import threading
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -293,3 +294,38 @@ def test_concurrent_uploads_take_points_once_each_and_never_below_zero(stack: An
     assert outcomes.count("paid") == 6 and store.balance(handle.tenant_id) == 0
     completed = [t for t in tasks if store.get_task(handle.tenant_id, t)["progress"] == "completed"]
     assert len(completed) == 6
+
+
+def test_the_hosted_page_serves_its_own_web_task_in_its_locale_and_names_a_lapse(
+    client: Any, tenant: TenantHandle
+) -> None:
+    from kycgate.core import clock
+    from kycgate.pages.api import PAGE_HEADERS
+
+    body = {
+        "id_type": "DRIVING_LICENSE",
+        "workflow_id": 101,
+        "country": "TWN",
+        "customer_reference": "web-1",
+        "locale": "zh-CN",
+        "error_url": "https://93.184.215.14/error",
+    }
+    started = client.post(f"{IDV}/init", json=body, headers=tenant.headers).json()
+    url = urlsplit(started["url"])
+    token = parse_qs(url.query)["token"][0]
+    page = client.get(f"{url.path}?{url.query}")
+    assert page.status_code == 200 and '<html lang="zh-CN">' in page.text
+    assert {name: page.headers[name] for name in PAGE_HEADERS} == PAGE_HEADERS
+    # An app's sdk_token is for the upload route alone: it opens no page.
+    mobile = client.post(f"{IDV}/account", json={"workflow_id": 3, "country": "UTO"}, headers=tenant.headers).json()
+    assert client.get("/idv", params={"token": mobile["sdk_token"]}).status_code == 404
+    clock.travel(16 * 60)
+    try:
+        lapsed = client.get(f"{url.path}?{url.query}")
+        # The page still knows the task's error_url, to send the customer back; the token uploads nothing.
+        assert lapsed.status_code == 410 and "https://93.184.215.14/error" in lapsed.text
+        refused = client.post(f"{IDV}/sdk/upload", json={"token": token, "id_image": b64(PASSPORT.front)})
+        assert refused.status_code == 404
+    finally:
+        clock.reset()
+    assert client.get(f"{IDV}/{started['idv_task_id']}", headers=tenant.headers).json()["progress"] == "initiated"

@@ -303,7 +303,8 @@ def test_photos_are_tagged_unsubmitted_until_their_documents_are_submitted(clien
     s3 = aws_client("s3")
     bucket = get_settings().proofs_bucket
     # template.yaml's lifecycle rule deletes tagged photos (moto keeps the rule; AWS applies it).
-    (rule,) = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    rules = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    (rule,) = [r for r in rules if r["ID"] == "UnsubmittedHandoffPhotos"]
     assert rule["Filter"] == {"Tag": {"Key": "kycgate-unsubmitted", "Value": "true"}}
     assert (rule["Status"], rule["Expiration"], rule["NoncurrentVersionExpiration"]) == (
         "Enabled",

@@ -18,6 +18,7 @@ from kycgate.core import clock
 from tests.conftest import atomic_moto
 from tests.integration.documents_support import open_link
 from tests.integration.kyc_support import KYC, create_customer, records_with_sk, review_band, verify
+from tests.integration.reuse_support import enable, open_session, submit
 
 LINKED = [f"link-{i:02d}" for i in range(20)]  # submit links issued concurrently
 
@@ -70,6 +71,13 @@ def world(client: Any, tenant_a: Any, tenant_b: Any) -> dict[str, Any]:
     decisions["declined"] += 1
     with review_band():
         assert verify(client, tenant_a, "seq-004").json()["status"] == "in_review"
+    enable(client, tenant_a, max_retry_attempts=0)  # one failed Re-Use KYC face raises an alert
+    alerts = []
+    for reference, customer in (("r-1", "seq-000"), ("r-2", "seq-001")):
+        token = open_session(client, tenant_a, reference, customer_id=customer)["token"]
+        alerts.append(submit(client, token, "biden_1.jpg").json()["data"]["alert_id"])
+    resolved = client.patch(f"{KYC}/alerts/{alerts[0]}", headers=tenant_a.headers, json={"status": "resolved"})
+    assert resolved.status_code == 200, resolved.text
     approved = _get(client, tenant_a, "/requests", status="approved")["items"][0]
     more = client.post(
         f"{KYC}/requests/{approved['kyc_id']}/additional-documents",
@@ -124,7 +132,10 @@ def test_totals_filters_and_overview_equal_a_recount(client: Any, tenant_a: Any,
     decisions = world["decisions"]
     assert (overview["approvals"], overview["declines"]) == (decisions["approved"], decisions["declined"])
     assert overview["daily"] == [{"date": today, "approvals": decisions["approved"], "declines": decisions["declined"]}]
-    assert (overview["open_alerts"], overview["total_alerts"]) == (0, 0)
+    alerts = Counter(a["status"] for a in records_with_sk("ALERT") if a["PK"].startswith(tenant_prefix))
+    assert (overview["open_alerts"], overview["total_alerts"]) == (alerts["open"] + alerts["in_review"], 2)
+    assert overview["open_alerts"] == 1
+    assert len(_walk(client, tenant_a, "/alerts", page_size=1)) == 2  # the alert list pages the same way
     yesterday = _get(client, tenant_a, "/overview", to="2000-01-01")
     assert (yesterday["approvals"], yesterday["declines"], len(yesterday["daily"])) == (0, 0, 30)
 

@@ -290,6 +290,22 @@ def test_changes_are_refused_once_sent_and_the_history_records_everything(client
     assert events[3]["comment"] == "Document forged"
     assert {e["actor"]["key_id"] for e in events} == {reviewer.key_id}
 
+    # Page by page through the cursor, oldest first; the total is the application's version.
+    walked, cursor = [], None
+    for page in range(1, 5):
+        params = {"page_size": 1, **({"cursor": cursor} if cursor else {})}
+        body = client.get(f"{LEVELS}/kyc/{uuid}/history", headers=reviewer.headers, params=params).json()
+        assert body["pagination"] | {"cursor": None} == {
+            "page": page,
+            "page_size": 1,
+            "total": 4,
+            "total_pages": 4,
+            "cursor": None,
+        }
+        walked += body["items"]
+        cursor = body["pagination"]["cursor"]
+    assert cursor is None and walked == events
+
 
 def test_kycgate_levels_load_replaces_the_configuration_of_the_live_or_test_data(
     client: Any, reviewer: Any, capsys: pytest.CaptureFixture[str], tmp_path: Any

@@ -337,6 +337,7 @@ def test_status_by_token_reveals_nothing_of_another_tenants_routes(client: Any, 
         "kyc_submit_page",
         "get_kyc_submission_status",
         "get_handoff_session",
+        "idv_page",
     ],
 )
 def test_the_token_never_reaches_the_logs_even_with_event_logging_on(
@@ -344,10 +345,12 @@ def test_the_token_never_reaches_the_logs_even_with_event_logging_on(
 ) -> None:
     from kycgate.core.logs import logger
     from tests.integration.documents_support import SAMPLE_LINK_TOKEN, seed_sample_submit_link
+    from tests.integration.idv_support import SAMPLE_WEB_TOKEN, seed_sample_web_task
 
     make_tenant("Sample tenant", tenant_id="ten_sample")
     seed_sample_reuse_session()
     seed_sample_submit_link()
+    seed_sample_web_task()
     # Powertools reads this when the handler is built: log every incoming event, token and all.
     monkeypatch.setenv("POWERTOOLS_LOGGER_LOG_EVENT", "true")
     handler = load_function(op)
@@ -362,3 +365,4 @@ def test_the_token_never_reaches_the_logs_even_with_event_logging_on(
     assert "queryStringParameters" in stdout.getvalue() or "pathParameters" in stdout.getvalue()  # logged...
     assert SAMPLE_TOKEN not in stdout.getvalue()  # ...with the token redacted
     assert SAMPLE_LINK_TOKEN not in stdout.getvalue()
+    assert SAMPLE_WEB_TOKEN not in stdout.getvalue()

@@ -946,6 +946,6 @@ def png_bytes(width: int, height: int) -> bytes:
 
 
 # The contexts' rows, last: each module updates the registries above (tests/reliability/rows/).
-ROW_MODULES = ("levels", "idv", "dd")
+ROW_MODULES = ("levels", "idv", "uploads", "dd")
 for _module in ROW_MODULES:
     importlib.import_module(f"tests.reliability.rows.{_module}")

@@ -105,12 +105,23 @@ CUTS = {
         ],
     ),
     "levels codes": (("kycgate.levels.messaging",), ["update_kyc_application", "send_kyc_application_to_review"]),
-    # IDV: the reader, the face models and Pillow only where photos arrive (create, upload).
+    # IDV: the reader, the face models and Pillow only where photos arrive (create, upload); the hosted
+    # page reads its task but takes no photo itself (its script sends them to the upload route).
     "idv": (
         ("kycgate.faces", "kycgate.compliance.documents.reading", "kycgate.core.images", "PIL", "cv2"),
-        ["get_idv_task", "list_idv_tasks", "review_idv_task", "init_idv_web", "init_idv_account", "get_points"],
+        [
+            "get_idv_task",
+            "list_idv_tasks",
+            "review_idv_task",
+            "init_idv_web",
+            "init_idv_account",
+            "get_points",
+            "idv_page",
+        ],
     ),
     "idv points": (("kycgate.compliance.idv.service",), ["get_points"]),
+    # The upload flow: issuing a presigned POST decodes no image (the resolver, on the image routes, does).
+    "uploads": (("PIL", "kycgate.core.images", "kycgate.faces"), ["create_upload", "create_session_upload"]),
     "delivery rules": (
         ("kycgate.webhooks.delivery", "kycgate.webhooks.ssrf"),
         [

@@ -23,6 +23,7 @@ ROUTER_MODULES = (
     "kycgate.compliance.idv.api",
     "kycgate.levels.api",
     "kycgate.pages.api",
+    "kycgate.uploads.api",
 )
 
 

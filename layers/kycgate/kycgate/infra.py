@@ -96,9 +96,13 @@ def provision(template: dict[str, Any] | None = None, prefix: str = "kycgate") -
 
 
 def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
-    """A CloudFormation lifecycle rule (the tag-filtered expirations the template uses) in the S3 API's shape."""
-    (tag,) = rule["TagFilters"]
-    converted: dict[str, Any] = {"ID": rule["Id"], "Status": rule["Status"], "Filter": {"Tag": tag}}
+    """A CloudFormation lifecycle rule (a tag- or prefix-filtered expiration) in the S3 API's shape."""
+    if "TagFilters" in rule:
+        (tag,) = rule["TagFilters"]
+        where: dict[str, Any] = {"Tag": tag}
+    else:
+        where = {"Prefix": rule["Prefix"]}
+    converted: dict[str, Any] = {"ID": rule["Id"], "Status": rule["Status"], "Filter": where}
     if "ExpirationInDays" in rule:
         converted["Expiration"] = {"Days": rule["ExpirationInDays"]}
     if "NoncurrentVersionExpiration" in rule:

@@ -202,9 +202,21 @@ def review_dd_tasks_loop(stop: threading.Event) -> None:
             logger.exception("local DD task review failed")
 
 
+def reuse_expiry_sweeper_loop(stop: threading.Event) -> None:
+    """The reuse_expiry_sweeper handler every SWEEP_INTERVAL_SECONDS (AWS: every minute) until ``stop``."""
+    from kycgate.core.logs import logger
+    from kycgate.reuse.sweeper import handler
+
+    while not stop.wait(SWEEP_INTERVAL_SECONDS):
+        try:
+            handler(_SCHEDULED_EVENT, LocalContext())
+        except Exception:
+            logger.exception("local reuse expiry sweeper failed")
+
+
 def background_loops() -> list[Callable[[threading.Event], None]]:
     """Loops that stand in for Lambda event sources locally."""
-    return [webhook_worker_loop, outbox_sweeper_loop, review_dd_tasks_loop]
+    return [webhook_worker_loop, outbox_sweeper_loop, reuse_expiry_sweeper_loop, review_dd_tasks_loop]
 
 
 def import_lists_at_start() -> str:

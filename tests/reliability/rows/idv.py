@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from tests.conftest import TenantHandle
 from tests.reliability.harness import (
@@ -59,8 +60,16 @@ def _create_body(world: World, tenant: TenantHandle) -> dict[str, Any]:
     }
 
 
+def _page_token(world: World, tenant: TenantHandle) -> str:
+    """The token of a new web-initiated task's hosted page (workflow 200, an ID card, zh-TW)."""
+    _points(world, tenant)
+    body = {"id_type": "ID_CARD", "workflow_id": 200, "country": "TWN", "customer_reference": "harness-page"}
+    started = world.ok("POST", f"{IDV}/init", tenant, json={**body, "locale": "zh-TW", "error_url": CALLBACK_URL})
+    return parse_qs(urlsplit(started["url"]).query)["token"][0]
+
+
 OBJECTS.update({"idv_id": lambda world, tenant: str(_initiated(world, tenant)["idv_task_id"])})
-OPERATION_OBJECTS.update({("review_idv_task", "idv_id"): _checked})
+OPERATION_OBJECTS.update({("review_idv_task", "idv_id"): _checked, ("idv_page", "token"): _page_token})
 BODY_RECIPES.update(
     {
         "CreateIdvTaskRequest": _create_body,

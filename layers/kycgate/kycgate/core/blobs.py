@@ -40,6 +40,14 @@ def get(key: str, version_id: str | None = None) -> bytes:
     return response["Body"].read()
 
 
+def find(key: str) -> bytes | None:
+    """The object's current bytes, None when there is no such object (an upload never posted)."""
+    try:
+        return get(key)
+    except aws.client("s3").exceptions.NoSuchKey:
+        return None
+
+
 def delete(keys: list[str]) -> None:
     if keys:
         aws.client("s3").delete_objects(
@@ -74,4 +82,15 @@ def presigned_get(key: str) -> str:
         "get_object",
         Params={"Bucket": settings.proofs_bucket, "Key": key},
         ExpiresIn=settings.proof_url_ttl_seconds,
+    )
+
+
+def presigned_post(key: str, content_type: str, max_bytes: int, expires_in: int) -> dict[str, object]:
+    """A browser-postable form for one object: S3 itself refuses another key, content type or a larger body."""
+    return aws.client("s3").generate_presigned_post(
+        Bucket=get_settings().proofs_bucket,
+        Key=key,
+        Fields={"Content-Type": content_type},
+        Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
+        ExpiresIn=expires_in,
     )

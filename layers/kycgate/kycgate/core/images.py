@@ -16,8 +16,8 @@ import filetype
 from PIL import Image, UnidentifiedImageError
 
 from kycgate.core.errors import Unprocessable, field_error
+from kycgate.core.image_limits import MAX_IMAGE_BYTES
 
-MAX_IMAGE_BYTES = 15 * 1024 * 1024
 MAX_SIDE_EXCLUSIVE = 8000
 MIN_LONGEST_SIDE_EXCLUSIVE = 300
 ALLOWED_MIME = {"image/jpeg": "jpg", "image/png": "png"}

@@ -1,7 +1,8 @@
 """Lists served from DynamoDB pages: every list route of every context goes through ``list_page``.
 
-A list is one index partition read newest first (``ListQuery``: index, partition, optional sort-key
-range; no filter expression, so every item read is an item returned). A page reads ``page_size + 1``
+A list is one partition read in sort-key order, newest first unless asked otherwise (``ListQuery``:
+partition, index or the table itself, optional sort-key range; no filter expression, so every item read
+is an item returned). A page reads ``page_size + 1``
 items (the extra one only tells whether another page follows) and answers the seeds' ``pagination``
 with ``cursor``: an opaque token for the next page, or None on the last one. ``total`` comes from a
 counter the writes keep (core.counters), passed in by the caller, never from counting rows.
@@ -36,16 +37,18 @@ _SKIP_BATCH = 1000  # keys read per Query while skipping to a page given by numb
 
 
 class ListQuery(NamedTuple):
-    """One index partition, newest (highest sort key) first, optionally bounded (inclusive)."""
+    """One partition of ``index`` (None: the table's own PK/SK), optionally bounded (inclusive), highest
+    sort key first unless ``newest_first`` is False (an audit trail reads oldest first)."""
 
     partition: str
-    index: str = "GSI1"
+    index: str | None = "GSI1"
     sort_from: str | None = None
     sort_to: str | None = None
+    newest_first: bool = True
 
 
 class Page(NamedTuple):
-    items: list[dict[str, Any]]
+    items: list[Any]
     pagination: KycPagination
 
 
@@ -84,6 +87,19 @@ def list_page(
     return Page(items, pagination)
 
 
+def in_memory_page(items: list[T], *, page: int, page_size: int, cursor: str | None = None) -> Page:
+    """A page of a list already in memory: a short one held in one item (a configuration's legal
+    documents), or an equality filter no index serves, read whole and filtered (README: Lists). It
+    issues no cursor, so it takes none."""
+    if cursor:
+        raise _bad_cursor("this list is not served page by page; ask with `page` instead")
+    start = (page - 1) * page_size
+    pagination = KycPagination(
+        page=page, page_size=page_size, total=len(items), total_pages=(len(items) + page_size - 1) // page_size
+    )
+    return Page(list(items[start : start + page_size]), pagination)
+
+
 def count(query: ListQuery) -> int:
     """The rows of ``query`` counted by DynamoDB (Select COUNT, one Query per 1 MB of the range): for a
     list no counter can total, such as an arbitrary created range. Reads that range, not the table."""
@@ -115,10 +131,10 @@ def _read(query: ListQuery, limit: int, start_key: dict[str, Any] | None) -> lis
 def _skip(query: ListQuery, count: int) -> dict[str, Any] | None:
     """The key after the first ``count`` items (keys only, in batches), or None when there are fewer."""
     kwargs = _query_kwargs(query)
-    pk, sk = f"{query.index}PK", f"{query.index}SK"
-    kwargs["ProjectionExpression"] = "#tpk, #tsk, #ipk, #isk"
-    kwargs["ExpressionAttributeNames"] = {**kwargs["ExpressionAttributeNames"], "#tpk": "PK", "#tsk": "SK"}
-    kwargs["ExpressionAttributeNames"].update({"#ipk": pk, "#isk": sk})
+    names = _key_names(query.index)
+    kwargs["ProjectionExpression"] = ", ".join(f"#k{i}" for i in range(len(names)))
+    kwargs["ExpressionAttributeNames"] = {**kwargs["ExpressionAttributeNames"]}
+    kwargs["ExpressionAttributeNames"].update({f"#k{i}": name for i, name in enumerate(names)})
     last: dict[str, Any] | None = None
     while count > 0:
         kwargs["Limit"] = min(count, _SKIP_BATCH)
@@ -128,18 +144,19 @@ def _skip(query: ListQuery, count: int) -> dict[str, Any] | None:
         raw_items = response.get("Items", [])
         count -= len(raw_items)
         if raw_items:
-            last = {name: raw_items[-1][name] for name in ("PK", "SK", pk, sk)}
+            last = {name: raw_items[-1][name] for name in names}
         if count > 0 and "LastEvaluatedKey" not in response:
             return None
     return last
 
 
 def _query_kwargs(query: ListQuery) -> dict[str, Any]:
-    names = {"#pk": f"{query.index}PK"}
+    prefix = query.index or ""
+    names = {"#pk": f"{prefix}PK"}
     values: dict[str, Any] = {":pk": to_value(query.partition)}
     condition = "#pk = :pk"
     if query.sort_from or query.sort_to:
-        names["#sk"] = f"{query.index}SK"
+        names["#sk"] = f"{prefix}SK"
         if query.sort_from:
             values[":from"] = to_value(query.sort_from)
         if query.sort_to:
@@ -150,18 +167,25 @@ def _query_kwargs(query: ListQuery) -> dict[str, Any]:
             (True, False): " AND #sk >= :from",
             (False, True): " AND #sk <= :to",
         }[(bool(query.sort_from), bool(query.sort_to))]
-    return {
+    kwargs = {
         "TableName": records_table(),
-        "IndexName": query.index,
         "KeyConditionExpression": condition,
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
-        "ScanIndexForward": False,
+        "ScanIndexForward": not query.newest_first,
     }
+    # A GSI cannot be read consistently; the table can, so a list of one record's items (its audit
+    # trail) shows the change just committed.
+    return {**kwargs, "IndexName": query.index} if query.index else {**kwargs, "ConsistentRead": True}
 
 
-def _key_of(item: dict[str, Any], index: str) -> dict[str, str]:
-    return {name: item[name] for name in (*_TABLE_KEYS, f"{index}PK", f"{index}SK")}
+def _key_names(index: str | None) -> tuple[str, ...]:
+    """The attributes of an item's position in ``index`` (a GSI's: its own keys and the table's)."""
+    return (*_TABLE_KEYS, f"{index}PK", f"{index}SK") if index else _TABLE_KEYS
+
+
+def _key_of(item: dict[str, Any], index: str | None) -> dict[str, str]:
+    return {name: item[name] for name in _key_names(index)}
 
 
 # ---------------------------------------------------------------- cursors

@@ -4,7 +4,9 @@ One counter item per tenant and kind holds the last id given. A create reads it,
 TransactWriteItems, the counter's step from that value to the next (conditional on the value read)
 with the items that carry the new id. So an id is used only if its create commits — no gaps from
 failed creates, no two creates with one id — and two concurrent creates cannot both win: the loser's
-transaction is cancelled on the counter's condition and it reads again and retries (jittered).
+transaction is cancelled on the counter's condition and it reads again and retries (jittered). So does
+one DynamoDB cancels for a concurrent transaction on one of its items (``TransactionConflict``: the
+counter, or a count of core.counters the create moves).
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ def create_with_next_id(tenant_id: str, kind: str, build: BuildItems) -> int:
             return new_id
         except Exception as exc:
             reasons = cancellation_reasons(exc)
-            if not reasons or reasons[0].get("Code") != "ConditionalCheckFailed":
+            lost_race = reasons and reasons[0].get("Code") == "ConditionalCheckFailed"
+            if not (lost_race or any(r.get("Code") == "TransactionConflict" for r in reasons)):
                 raise
         time.sleep(random.uniform(0, _BACKOFF_SECONDS * 2**attempt))  # noqa: S311 - jitter, not a secret
     raise ServiceUnavailable(f"Too many {kind} creates at once; retry shortly.")

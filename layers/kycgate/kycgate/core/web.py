@@ -1,7 +1,7 @@
 """The FastAPI app factory shared by every Lambda and the local server."""
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from botocore.exceptions import ConnectionError as BotoConnectionError
@@ -81,6 +81,15 @@ def problem_response(problem: Problem, request: Request | None = None) -> JSONRe
     )
 
 
+def _message(error: Mapping[str, Any]) -> str:
+    # FastAPI's own words for a body that is not JSON are "JSON decode error": the parser's reason
+    # and the offset are what a developer needs to find the mistake.
+    if error["type"] == "json_invalid":
+        reason = error.get("ctx", {}).get("error", "")
+        return f"the request body is not valid JSON ({reason} at character {error['loc'][-1]})"
+    return str(error["msg"])
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Problem)
@@ -91,7 +100,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         # Inputs are left out on purpose: they can be megabytes of base64 or a customer's PII. The
         # list is capped: a 200,000-item array of bad values must not become a 20 MB answer.
         found = exc.errors()
-        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in found[:_MAX_FIELD_ERRORS]]
+        errors = [{"loc": list(e["loc"]), "msg": _message(e), "type": e["type"]} for e in found[:_MAX_FIELD_ERRORS]]
         detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors[:5])
         if len(found) > _MAX_FIELD_ERRORS:
             detail += f" ({len(found)} errors; the first {_MAX_FIELD_ERRORS} are listed)"
@@ -114,7 +123,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers, media_type=PROBLEM_JSON)
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        problem = _aws_problem(exc)
+        problem = aws_problem(exc)
         if problem is not None:
             log.warning(
                 "aws call failed after retries, answering %s",
@@ -132,11 +141,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, on_unexpected)
 
 
-def _aws_problem(exc: Exception) -> Problem | None:
+def aws_problem(exc: Exception) -> Problem | None:
     """The answer to an AWS failure that botocore's retries did not absorb, or None for a bug.
 
     Busy or unreachable services are the client's cue to retry (503 + Retry-After); a conditional
-    write that lost a race nobody handled is a conflict, not a crash.
+    write that lost a race nobody handled is a conflict, not a crash. A page that reads data answers
+    the same status as HTML (pages/api.py).
     """
     if isinstance(exc, BotoConnectionError | HTTPClientError):
         return ServiceUnavailable("A storage service did not answer in time; retry shortly.")

@@ -9,7 +9,7 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from kycgate.core import clock
 
@@ -79,3 +79,21 @@ class CreatedRange(WireModel):
         if self.created_from and self.created_to and as_utc(self.created_from) > as_utc(self.created_to):
             raise ValueError("created_from must not be after created_to")
         return self
+
+
+# An image field's alternative (POST /api/v1/uploads): 256-bit url-safe ids are 43 characters; the bound
+# only stops junk before any lookup.
+UploadId = Annotated[str, StringConstraints(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]
+UPLOAD_ID_DESCRIPTION = "instead of the base64 field: the upload_id of an image posted via POST /api/v1/uploads"
+
+
+def image_or_upload(model: object, *fields: str) -> None:
+    """A model validator's rule for image fields: each is sent as base64 or as its ``<field>_upload_id``, not both."""
+    for field in fields:
+        if getattr(model, field) is not None and getattr(model, f"{field}_upload_id") is not None:
+            raise ValueError(f"send either {field} or {field}_upload_id, not both")
+
+
+def has_image(model: object, field: str) -> bool:
+    """Whether the image ``field`` was sent, as base64 or as its ``<field>_upload_id``."""
+    return bool(getattr(model, field)) or getattr(model, f"{field}_upload_id") is not None

@@ -2,11 +2,11 @@
 token routes (one slot per upload, the final submit, the status the hosted page polls)."""
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
-from kycgate.core.wire import StrictWireModel, WireModel
+from kycgate.core.wire import UPLOAD_ID_DESCRIPTION, StrictWireModel, UploadId, WireModel, image_or_upload
 from kycgate.kyc.vocabulary import KycStatus
 
 Token = Annotated[str, StringConstraints(min_length=1, max_length=128)]
@@ -83,10 +83,19 @@ class KycSubmissionStatus(WireModel):
 class UploadKycHandoffSlotRequest(StrictWireModel):
     token: Token
     slot: HandoffSlot
-    image: str = Field(
+    image: str | None = Field(
+        None,
         description="base64 JPEG or PNG of this slot (a data: URL is accepted); a new upload "
-        "replaces the slot's earlier one (retake)"
+        "replaces the slot's earlier one (retake)",
     )
+    image_upload_id: UploadId | None = Field(None, description=UPLOAD_ID_DESCRIPTION)
+
+    @model_validator(mode="after")
+    def _one_image(self) -> Self:
+        image_or_upload(self, "image")
+        if self.image is None and self.image_upload_id is None:
+            raise ValueError("image (or image_upload_id) is required")
+        return self
 
 
 class SubmitKycHandoffRequest(StrictWireModel):

@@ -27,8 +27,8 @@ UNSUBMITTED_TAGS = {"kycgate-unsubmitted": "true"}
 def upload_slot(request: UploadKycHandoffSlotRequest) -> KycSubmissionStatus:
     """Fill (or refill: a retake) one slot. 404 unknown token, 410 expired, 409 once submitted, 422 for a
     slot the handoff does not ask for or an image that is not a JPEG/PNG within the limits."""
-    image = image_from_request(request)
     item = service.kyc_handoff(request.token)
+    image = image_from_request(request, item["tenant_id"])
     if item["is_submitted"]:
         raise already_submitted()
     slots = [entry["slot"] for entry in item["plan"]]
@@ -64,12 +64,16 @@ def upload_slot(request: UploadKycHandoffSlotRequest) -> KycSubmissionStatus:
     return service.status_of({**item, request.slot.value: SLOT_FILLED})
 
 
-def image_from_request(request: UploadKycHandoffSlotRequest) -> ImageProof:
-    """The slot's image from the request: the one place an upload's bytes are read, so an upload-id
-    variant (POST /api/v1/uploads) plugs in here. 422 naming the field when it is no acceptable image."""
-    from kycgate.core.images import decode_image  # Pillow: only this route of the handoff needs it
+def image_from_request(request: UploadKycHandoffSlotRequest, tenant_id: str) -> ImageProof:
+    """The slot's image, base64 or an upload of the handoff's tenant (POST /api/v1/uploads/session).
+    422 naming the field when it is no acceptable image."""
+    from kycgate.uploads import service as uploads  # Pillow and S3: only this route of the handoff needs them
 
-    return decode_image(request.image, "image")
+    image = uploads.image(
+        request.image, request.image_upload_id, "image", tenant_id=tenant_id, used_by="upload_kyc_handoff_slot"
+    )
+    assert image is not None  # the request's validator requires one of the two
+    return image
 
 
 def slot_object_key(item: dict[str, Any], slot: str, extension: str) -> str:

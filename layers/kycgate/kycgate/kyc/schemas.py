@@ -16,7 +16,16 @@ from pydantic import (
 
 from kycgate.core import clock
 from kycgate.core.pagination import KycPagination
-from kycgate.core.wire import CreatedRange, Printable, StrictWireModel, WireModel
+from kycgate.core.wire import (
+    UPLOAD_ID_DESCRIPTION,
+    CreatedRange,
+    Printable,
+    StrictWireModel,
+    UploadId,
+    WireModel,
+    has_image,
+    image_or_upload,
+)
 from kycgate.kyc.vocabulary import (
     DOCUMENT_TYPES_WITH_BACK,
     AdditionalDocumentType,
@@ -215,28 +224,43 @@ class RequestedDocuments(WireModel):
 class DocumentVerificationRequest(StrictWireModel):
     customer_id: CustomerId = Field(description="a customer created with POST /api/v1/kyc/customers")
     document_type: SupportedDocumentType
-    document_front: str = Field(description="base64 JPEG or PNG of the document side with the portrait")
+    document_front: str | None = Field(
+        None, description="base64 JPEG or PNG of the document side with the portrait (or document_front_upload_id)"
+    )
+    document_front_upload_id: UploadId | None = Field(None, description=UPLOAD_ID_DESCRIPTION)
     document_back: str | None = Field(
         None, description="base64 JPEG or PNG; required for national_id, driving_license, residence_permit"
     )
+    document_back_upload_id: UploadId | None = Field(None, description=UPLOAD_ID_DESCRIPTION)
     selfie: str | None = Field(
         None, description="base64 JPEG or PNG; required while preferences.is_face_verification_required"
     )
+    selfie_upload_id: UploadId | None = Field(None, description=UPLOAD_ID_DESCRIPTION)
     proof_of_address: str | None = Field(
         None,
         description="base64 JPEG or PNG of a utility bill or bank statement; required while "
         "preferences.is_address_verification_required (stored for review, not read automatically)",
     )
+    proof_of_address_upload_id: UploadId | None = Field(None, description=UPLOAD_ID_DESCRIPTION)
     birthday: Birthday | None = Field(None, description="sets the customer's birthday before the age check")
     callback_url: Annotated[str, StringConstraints(max_length=2048)] | None = Field(
         None, description="https URL that receives the KycRequest as a signed webhook"
     )
 
     @model_validator(mode="after")
-    def _back_side(self) -> Self:
-        if self.document_type in DOCUMENT_TYPES_WITH_BACK and not self.document_back:
+    def _images(self) -> Self:
+        image_or_upload(self, *IMAGE_FIELDS)
+        if not self.has("document_front"):
+            raise ValueError("document_front (or document_front_upload_id) is required")
+        if self.document_type in DOCUMENT_TYPES_WITH_BACK and not self.has("document_back"):
             raise ValueError(f"document_back is required for a {self.document_type.value}")
         return self
+
+    def has(self, field: str) -> bool:
+        return has_image(self, field)
+
+
+IMAGE_FIELDS = ("document_front", "document_back", "selfie", "proof_of_address")
 
 
 class KycRequest(WireModel):

@@ -528,7 +528,7 @@ def _assignments(fields: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, A
 
 def _commit(transact_items: list[dict[str, Any]], deliveries: Sequence[PendingDelivery]) -> None:
     try:
-        counters.retry_conflicts(lambda: outbox.commit(transact_items, deliveries))
+        outbox.commit(transact_items, deliveries)
     except Exception as exc:
         if is_transaction_condition_failure(exc):
             raise StaleWrite(exc) from exc

@@ -79,7 +79,7 @@ def verify_documents(tenant_id: str, request: DocumentVerificationRequest) -> Do
     transaction writes the request, the customer's new status and the callback; if that fails the
     images are purged again.
     """
-    images = _decode_proofs(request)
+    images = _decode_proofs(tenant_id, request)
     callback_url = checked_url("callback_url", request.callback_url)
     stored_preferences, customer = reference.preferences_and_customer(tenant_id, request.customer_id)
     if customer is None:
@@ -287,42 +287,25 @@ def decide(face: FaceComparison | None, age: int | None, preferences: Preference
     return Decision(KycStatus.IN_REVIEW if in_review else KycStatus.APPROVED, None, warnings)
 
 
-def _decode_proofs(request: DocumentVerificationRequest) -> dict[ProofType, ImageProof]:
-    """Every image decoded and checked; one 422 naming every bad field."""
-    # Pillow is imported here so that routes without images never load it.
-    from kycgate.core.images import decode_image
+def _decode_proofs(tenant_id: str, request: DocumentVerificationRequest) -> dict[ProofType, ImageProof]:
+    """Every image decoded (base64) or fetched (upload id) and checked; one 422 naming every bad field."""
+    from kycgate.uploads import service as uploads  # Pillow and S3: routes without images never load them
 
-    fields = {
-        ProofType.DOCUMENT_FRONT: request.document_front,
-        ProofType.DOCUMENT_BACK: request.document_back,
-        ProofType.PROOF_OF_ADDRESS: request.proof_of_address,
-        ProofType.SELFIE: request.selfie,
-    }
-    images: dict[ProofType, ImageProof] = {}
-    problems: list[Unprocessable] = []
-    for proof_type, encoded in fields.items():
-        if encoded is None:
-            continue
-        try:
-            images[proof_type] = decode_image(encoded, proof_type.value)
-        except Unprocessable as problem:
-            problems.append(problem)
-    if problems:
-        raise Unprocessable(
-            "; ".join(p.detail for p in problems), errors=[e for p in problems for e in (p.errors or [])]
-        )
-    return images
+    order = (ProofType.DOCUMENT_FRONT, ProofType.DOCUMENT_BACK, ProofType.PROOF_OF_ADDRESS, ProofType.SELFIE)
+    sent = uploads.sent(request, *(proof_type.value for proof_type in order))
+    proofs = uploads.images(sent, tenant_id=tenant_id, used_by="verify_documents")
+    return {proof_type: proofs[proof_type.value] for proof_type in order if proof_type.value in proofs}
 
 
 def _check_against_preferences(
     request: DocumentVerificationRequest, preferences: PreferenceSettings, birthday: str | None
 ) -> None:
     errors = document_type_errors(preferences, {"document_type": request.document_type})
-    if request.selfie is None and preferences.is_face_verification_required:
+    if not request.has("selfie") and preferences.is_face_verification_required:
         errors.append(
             field_error(["body", "selfie"], "a selfie is required while is_face_verification_required is on", "missing")
         )
-    if request.proof_of_address is None and preferences.is_address_verification_required:
+    if not request.has("proof_of_address") and preferences.is_address_verification_required:
         errors.append(
             field_error(
                 ["body", "proof_of_address"],

@@ -17,7 +17,7 @@ from fastapi import Body, Depends, File, Path, Query, Request, UploadFile
 from kycgate.core.auth import CallerIdentity, Reviewer, TenantId
 from kycgate.core.errors import NotFound, Unprocessable, field_error
 from kycgate.core.lazy import lazy_module
-from kycgate.core.pagination import PageQuery, PageSizeQuery
+from kycgate.core.pagination import CursorQuery, PageQuery, PageSizeQuery
 from kycgate.core.routes import RouteTable
 from kycgate.core.tenants import Caller
 from kycgate.core.web import public_base
@@ -262,10 +262,12 @@ def get_kyc_application_history(
     client_uuid: OptionalClient = None,
     page: PageQuery = 1,
     page_size: PageSizeQuery = 20,
+    cursor: CursorQuery = None,
 ) -> KycApplicationHistory:
-    """The audit trail: every change and transition, who made it, oldest first."""
+    """The audit trail: every change and transition, who made it, oldest first; follow
+    pagination.cursor for the next page."""
     scope = _scope(legal_entity_uuid, client_uuid)
-    return applications.history(tenant_id, str(kyc_application_uuid), scope, page, page_size)
+    return applications.history(tenant_id, str(kyc_application_uuid), scope, page, page_size, cursor)
 
 
 @routes.post(

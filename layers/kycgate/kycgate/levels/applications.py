@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from kycgate.core import clock
+from kycgate.core import clock, listing
 from kycgate.core.errors import Conflict, NotFound, Unprocessable, field_error
 from kycgate.core.logs import logger
-from kycgate.core.pagination import paginate
 from kycgate.core.tenants import Caller
 from kycgate.levels import attributes as attribute_rules
 from kycgate.levels import liveness, signatures, store, views
@@ -210,11 +209,17 @@ def update_application(
     return views.application_view(updated, snapshot)
 
 
-def history(tenant_id: str, application_uuid: str, scope: Scope, page: int, page_size: int) -> KycApplicationHistory:
-    load(tenant_id, application_uuid, scope)
-    events = [KycApplicationEvent.model_validate(item) for item in store.list_events(tenant_id, application_uuid)]
-    window, pagination = paginate(events, page, page_size)
-    return KycApplicationHistory(items=window, pagination=pagination)
+def history(
+    tenant_id: str, application_uuid: str, scope: Scope, page: int, page_size: int, cursor: str | None
+) -> KycApplicationHistory:
+    application = load(tenant_id, application_uuid, scope)
+    # Every change writes one event with the version step it makes (created at 1): version is the count.
+    query = store.events_query(tenant_id, application_uuid)
+    found = listing.list_page(
+        tenant_id, query, page=page, page_size=page_size, cursor=cursor, total=int(application["version"])
+    )
+    events = [KycApplicationEvent.model_validate(item) for item in found.items]
+    return KycApplicationHistory(items=events, pagination=found.pagination)
 
 
 # ---------------------------------------------------------------- helpers

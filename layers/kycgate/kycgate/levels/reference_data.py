@@ -3,8 +3,8 @@ a client accepts. Read from the stored configuration; no HTTP, no boto3. DynamoD
 
 from __future__ import annotations
 
+from kycgate.core import listing
 from kycgate.core.errors import NotFound
-from kycgate.core.pagination import paginate
 from kycgate.levels import configured, store
 from kycgate.levels.schemas import AttributeDefinitions, LegalDocumentList
 from kycgate.levels.vocabulary import AttributeType, ClientType
@@ -34,5 +34,5 @@ def legal_documents(
         for document in entity["legal_documents"]
         if (client_type is None or document["client_type"] == client_type) and (key is None or document["key"] == key)
     ]
-    window, pagination = paginate(found, page, page_size)
-    return LegalDocumentList.model_validate({"items": window, "pagination": pagination})
+    window = listing.in_memory_page(found, page=page, page_size=page_size)
+    return LegalDocumentList.model_validate({"items": window.items, "pagination": window.pagination})

@@ -35,6 +35,7 @@ from kycgate.core.dynamo import (
     to_item,
     to_value,
 )
+from kycgate.core.listing import ListQuery
 from kycgate.core.tenants import tenant_pk
 from kycgate.webhooks import outbox
 from kycgate.webhooks.outbox import PendingDelivery
@@ -322,24 +323,9 @@ def event_put(tenant_id: str, application_uuid: str, version: int, event: dict[s
     }
 
 
-def list_events(tenant_id: str, application_uuid: str) -> list[dict[str, Any]]:
-    """The application's audit trail, oldest first. One Query per 1 MB page."""
-    kwargs: dict[str, Any] = {
-        "TableName": records_table(),
-        "KeyConditionExpression": "PK = :pk AND begins_with(SK, :event)",
-        "ExpressionAttributeValues": {
-            ":pk": to_value(application_pk(tenant_id, application_uuid)),
-            ":event": to_value("EVENT#"),
-        },
-        "ConsistentRead": True,
-    }
-    items: list[dict[str, Any]] = []
-    while True:
-        response = ddb().query(**kwargs)
-        items.extend(item for raw in response.get("Items", []) if (item := from_item(raw)) is not None)
-        if "LastEvaluatedKey" not in response:
-            return items
-        kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+def events_query(tenant_id: str, application_uuid: str) -> ListQuery:
+    """The application's audit trail, oldest first, from its own partition (read consistently)."""
+    return ListQuery(application_pk(tenant_id, application_uuid), None, "EVENT#", "EVENT#~", newest_first=False)
 
 
 _SINGLE_ITEM_CALLS = {"Put": "put_item", "Update": "update_item", "Delete": "delete_item"}

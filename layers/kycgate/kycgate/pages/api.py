@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from kycgate.core.lazy import lazy_module
 from kycgate.core.routes import RouteTable
-from kycgate.core.web import public_base
+from kycgate.core.web import aws_problem, public_base
 
 if TYPE_CHECKING:
     from kycgate.pages import service
@@ -75,6 +75,19 @@ def levels_liveness_page(token: str | None = None) -> HTMLResponse:
     return _html(service.liveness_page(token))
 
 
+@routes.get("/idv", operation_id="idv_page", response_class=HTMLResponse, include_in_schema=False)
+def idv_page(token: str | None = None) -> HTMLResponse:
+    """The hosted IDV page of a web initiation (POST /api/v1/compliance/idv/init's `url`). It reads its
+    task, so a storage service that stays busy is answered as a page too (503, Retry-After)."""
+    try:
+        return _html(service.idv_page(token))
+    except Exception as exc:
+        problem = aws_problem(exc)
+        if problem is None or problem.status != 503:
+            raise
+        return _html(service.busy_page(), problem.headers)
+
+
 @routes.get("/assets/{name}", operation_id="get_page_asset", response_class=Response, include_in_schema=False)
 def get_page_asset(
     name: Annotated[str, Path(max_length=64)],
@@ -90,5 +103,5 @@ def get_page_asset(
     return Response(asset.body, media_type=asset.media_type, headers=headers)
 
 
-def _html(page: service.Page) -> HTMLResponse:
-    return HTMLResponse(page.html, status_code=page.status, headers=PAGE_HEADERS)
+def _html(page: service.Page, headers: dict[str, str] | None = None) -> HTMLResponse:
+    return HTMLResponse(page.html, status_code=page.status, headers={**PAGE_HEADERS, **(headers or {})})

@@ -8,6 +8,7 @@ routes. So a page costs no DynamoDB call, and an unknown or lapsed token is repo
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from functools import cache
 from html import escape
@@ -15,7 +16,9 @@ from importlib import resources
 from string import Template
 from typing import NamedTuple
 
+from kycgate.compliance.idv.vocabulary import IdType
 from kycgate.core.errors import NotFound
+from kycgate.pages import catalogues
 from kycgate.pages.links import page_link
 from kycgate.reuse.capture import is_mobile, submit_link
 
@@ -28,8 +31,17 @@ _MEDIA_TYPES = {
     "pages.css": "text/css; charset=utf-8",
     "pages.js": "text/javascript; charset=utf-8",
     "kyc-submit.js": "text/javascript; charset=utf-8",
+    "idv.js": "text/javascript; charset=utf-8",
 }
 KYC_SUBMIT_PAGE = "kyc-submit"
+# The IDV page's answer per state of its task (the page explains each; a browser shows it regardless).
+_IDV_STATUS = {"ready": 200, "completed": 200, "expired": 410, "unknown": 404}
+# The photos each document asks for, as the catalogue's step names and the upload route's fields.
+_IDV_DOCUMENT_STEPS = {
+    IdType.PASSPORT: (("passport", "id_image"),),
+    IdType.ID_CARD: (("id_card_front", "id_image"), ("id_card_back", "id_back_image")),
+    IdType.DRIVING_LICENSE: (("driving_license", "id_image"),),
+}
 
 
 class Page(NamedTuple):
@@ -86,6 +98,51 @@ def liveness_page(token: str | None) -> Page:
     return Page(200, _render("liveness.html", title="Take a selfie", page="liveness"))
 
 
+def idv_page(token: str | None) -> Page:
+    """The hosted page of a web-initiated IDV task (the init's ``url``): the workflow's photos (front,
+    back for an ID card, the selfie for 2xx), by camera, upload or both, in the task's locale; the
+    script uploads them with the token (POST /api/v1/compliance/idv/sdk/upload) and sends the customer
+    to the tenant's success_url or error_url. Unlike the other pages it reads the task (2 GetItems):
+    the language and the steps are the task's."""
+    if not _is_token(token):
+        return _broken_link()
+    from kycgate.compliance.idv import service as idv  # the IDV task store: only this page's function
+
+    view = idv.web_page(token)
+    locale = catalogues.page_locale(view.locale)
+    messages = catalogues.catalogue(locale)
+    steps = [*_IDV_DOCUMENT_STEPS[view.id_type], *((("selfie", "face_image"),) if view.with_face else ())]
+    config = {
+        "state": view.state,
+        "camera": view.capture in ("camera", "camera_upload"),
+        "upload": view.capture in ("upload", "camera_upload"),
+        "steps": [
+            {
+                "field": field,
+                "selfie": name == "selfie",
+                "label": messages[f"label_{name}"],
+                "title": messages[f"title_{name}"],
+                "guide": messages[f"guide_{name}"],
+            }
+            for name, field in steps
+        ],
+        "success_url": view.success_url,
+        "error_url": view.error_url,
+        "messages": messages,
+    }
+    html = _render(
+        "idv.html",
+        title=messages["page_title"],
+        page="idv",
+        js=("idv.js",),
+        lang=locale,
+        config=escape(json.dumps(config, ensure_ascii=False)),
+        steps_lead=escape(messages[f"steps_lead_{view.capture}"]),
+        **{name: escape(text) for name, text in messages.items()},
+    )
+    return Page(_IDV_STATUS[view.state], html)
+
+
 def asset(name: str) -> Asset:
     if name not in _MEDIA_TYPES:
         raise NotFound(f"No page asset {name!r}; the pages use {', '.join(sorted(_MEDIA_TYPES))}.")
@@ -123,17 +180,23 @@ def qr_svg(link: str) -> str:
     return svg.replace("<svg ", f'<svg width="{size}" height="{size}" ', 1)
 
 
+def busy_page() -> Page:
+    """What a page that reads data shows while storage is busy (its task, hence its locale, unread)."""
+    return Page(503, _render("busy.html", title="Please try again", page="static"))
+
+
 def _broken_link() -> Page:
     return Page(400, _render("broken.html", title="This link is not complete", page="static"))
 
 
-def _render(content: str, *, title: str, page: str, js: tuple[str, ...] = (), **values: str) -> str:
+def _render(content: str, *, title: str, page: str, js: tuple[str, ...] = (), lang: str = "en", **values: str) -> str:
     """The page in base.html. Every page runs pages.js (the shared helpers, and the Re-Use KYC pages);
     ``js`` are the page's own scripts after it (deferred scripts run in document order)."""
     body = _template(content).substitute(values)
     scripts = "\n".join(f'<script src="{_asset_href(name)}" defer></script>' for name in ("pages.js", *js))
     return _template("base.html").substitute(
         title=escape(title),
+        lang=lang,
         page=page,
         css=_asset_href("pages.css"),
         scripts=scripts,

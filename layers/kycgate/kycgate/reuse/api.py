@@ -17,7 +17,7 @@ from fastapi import Header, Path, Query
 
 from kycgate.core.auth import TenantId
 from kycgate.core.lazy import lazy_module
-from kycgate.core.pagination import PageQuery, PageSizeQuery
+from kycgate.core.pagination import CursorQuery, PageQuery, PageSizeQuery
 from kycgate.core.routes import RouteTable
 from kycgate.reuse.schemas import (
     CreateReuseKycSessionRequest,
@@ -61,7 +61,7 @@ def submit_reuse_kyc_session(
 ) -> ReuseKycCallback:
     """A live selfie from the customer's phone (400 from a desktop). 409 once the session is approved or
     out of attempts, 410 once expired. The result also goes to the session's callback_url."""
-    return service.submit(body.token, body.proof, user_agent)
+    return service.submit(body.token, body.proof, body.proof_upload_id, user_agent)
 
 
 @routes.get(
@@ -97,9 +97,10 @@ def list_kyc_alerts(
     filters: Annotated[KycAlertFilters, Query()],
     page: PageQuery = 1,
     page_size: PageSizeQuery = 20,
+    cursor: CursorQuery = None,
 ) -> KycAlertListResponse:
     """Alerts for the dashboard, newest first."""
-    return alerts.list_alerts(tenant_id, filters, page, page_size)
+    return alerts.list_alerts(tenant_id, filters, page, page_size, cursor)
 
 
 @routes.get("/alerts/{alert_id}", operation_id="get_kyc_alert", response_model=KycAlert)

@@ -7,7 +7,7 @@ from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, mode
 from pydantic_core import PydanticCustomError
 
 from kycgate.core.pagination import KycPagination
-from kycgate.core.wire import StrictWireModel, WireModel
+from kycgate.core.wire import UPLOAD_ID_DESCRIPTION, StrictWireModel, UploadId, WireModel, image_or_upload
 from kycgate.kyc.vocabulary import CUSTOMER_ID_PATTERN, CustomerId, KycStatus
 from kycgate.reuse.vocabulary import ReasonCode, ReuseKycEvent
 
@@ -78,7 +78,15 @@ class CreateReuseKycSessionResponse(WireModel):
 
 class SubmitReuseKycSessionRequest(StrictWireModel):
     token: Token
-    proof: str = Field(description="base64 JPEG or PNG selfie taken on the customer's phone")
+    proof: str | None = Field(None, description="base64 JPEG or PNG selfie taken on the customer's phone")
+    proof_upload_id: UploadId | None = Field(None, description=UPLOAD_ID_DESCRIPTION)
+
+    @model_validator(mode="after")
+    def _one_image(self) -> Self:
+        image_or_upload(self, "proof")
+        if self.proof is None and self.proof_upload_id is None:
+            raise ValueError("proof (or proof_upload_id) is required")
+        return self
 
 
 class ReuseKycReactionResult(WireModel):

@@ -40,12 +40,16 @@ REVIEW_BAND_WARNING = {
 _WRITE_TRIES = 16
 
 PENDING, APPROVED, EXHAUSTED = "pending", "approved", "exhausted"
+# The sweeper looks this far behind the clock (clock skew between functions is far below it) and this
+# many hours back: the sessions' retention (opening.RESULT_RETENTION_SECONDS), after which TTL removes them.
+EXPIRY_GRACE_SECONDS = 60
+EXPIRY_LOOKBACK_HOURS = 25
 
 
 # ---------------------------------------------------------------- submit
 
 
-def submit(token: str, proof: str, user_agent: str | None) -> ReuseKycCallback:
+def submit(token: str, proof: str | None, proof_upload_id: str | None, user_agent: str | None) -> ReuseKycCallback:
     """Judge a phone selfie against the session's reference face and record the outcome.
 
     DynamoDB: token 1, session 1, outcome write 1 (plus one per lost race); S3: one read only when
@@ -53,10 +57,13 @@ def submit(token: str, proof: str, user_agent: str | None) -> ReuseKycCallback:
     """
     if not is_mobile(user_agent):
         raise BadRequest(MOBILE_ONLY, slug="mobile-device-required")
-    from kycgate.core.images import decode_image  # Pillow: only this route needs it
+    from kycgate.uploads import service as uploads  # Pillow and S3: only this route needs them
 
-    probe = decode_image(proof, "proof")
     session = _open_session_for(token)
+    probe = uploads.image(
+        proof, proof_upload_id, "proof", tenant_id=session["tenant_id"], used_by="submit_reuse_kyc_session"
+    )
+    assert probe is not None  # the request's validator requires one of the two
     comparison = _compare(session["face"], probe.data)
     for _ in range(_WRITE_TRIES):
         changes, expect_attempts, alert, callback = _outcome(session, comparison)
@@ -71,6 +78,8 @@ def submit(token: str, proof: str, user_agent: str | None) -> ReuseKycCallback:
                 alert=alert,
                 deliveries=deliveries,
             )
+        except store.SessionSwept:
+            raise _expired() from None
         except store.SessionChanged as changed:
             current = changed.current or store.get_session(session["tenant_id"], session["reference"])
             if current is None or current["session_id"] != session["session_id"]:
@@ -249,12 +258,42 @@ def session_status_by_token(token: str) -> ReuseKycTokenStatus:
 
 
 def _status_of(session: dict[str, Any]) -> ReuseKycCallback:
+    if session["state"] == PENDING and session["token_expires_at"] <= clock.now():
+        return expired_result(session)
+    return _latest_result(session)
+
+
+def expired_result(session: dict[str, Any]) -> ReuseKycCallback:
+    """What a session that lapsed unfinished answers (and its expiry callback carries): the latest
+    result, attempts left included, with the status ``expired``. ``session`` may be its expiry item."""
+    return _latest_result(session).model_copy(
+        update={"status": KycStatus.EXPIRED, "declined_reason": None, "warnings": None}
+    )
+
+
+def _latest_result(session: dict[str, Any]) -> ReuseKycCallback:
     last = session.get("last_result")
     if last is None:
         data = ReuseKycReactionResult(retries_remaining=session["max_attempts"], retry_limit_exceeded=False)
-        callback = _callback(session, KycStatus.PENDING, data)
-    else:
-        callback = ReuseKycCallback.model_validate(last)
-    if session["state"] == PENDING and session["token_expires_at"] <= clock.now():
-        callback = callback.model_copy(update={"status": KycStatus.EXPIRED, "declined_reason": None, "warnings": None})
-    return callback
+        return _callback(session, KycStatus.PENDING, data)
+    return ReuseKycCallback.model_validate(last)
+
+
+# ---------------------------------------------------------------- expiry
+
+
+def send_expiry_callbacks() -> int:
+    """Send the ``expired`` callback of every session whose token lapsed unfinished; how many were sent.
+
+    Reads the expiry items of the hours from the retention horizon to now (a Query each, most empty),
+    GRACE behind the clock so a submit that started just before the lapse has committed or failed.
+    """
+    now = clock.now()
+    cutoff = now - EXPIRY_GRACE_SECONDS
+    sent = 0
+    for hours_back in range(EXPIRY_LOOKBACK_HOURS, -1, -1):
+        for expiry in store.due_expiries(store.expiry_hour(cutoff - hours_back * 3600), before=cutoff):
+            payload = expired_result(expiry).model_dump(mode="json", exclude_none=True)
+            if store.expire(expiry, _deliveries(expiry, payload)[0]):
+                sent += 1
+    return sent

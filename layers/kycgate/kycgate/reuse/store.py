@@ -7,6 +7,11 @@ SessionsTable
 - token     PK ``REUSETOKEN#<sha256(token)>``  SK ``REUSETOKEN``: the capability lookup, resolving to
   exactly one tenant's session. Only the digest is in a key.
 - handoff   the desktop/mobile handoff (same token), written here, kept by kycgate.handoff.store.
+- expiry    PK ``REUSEEXPIRY#<hour the token lapses>``  SK ``<token_expires_at>#<tenant>#<session_id>``:
+  written with a session that has a callback URL, updated with each failed attempt's result, deleted
+  by the outcome that finishes the session. The expiry sweeper reads the hours behind it (a Query per
+  hour, no scan) and sends each remaining item's ``expired`` callback as it deletes it (conditional),
+  so a session that lapsed unfinished sends exactly one, even after its reference was reopened.
 RecordsTable
 - alert     PK ``T#<tenant>#ALERT#<id>``  SK ``ALERT``; GSI1 ``T#<tenant>#ALERTS`` / ``<created_at>#<id>``.
 
@@ -16,7 +21,8 @@ session still answers "expired" (and its token 410) for the retention period.
 
 DynamoDB calls: create_session 1 (TransactWriteItems; a lost race returns the live session from the
 cancellation reason, no extra read); get_session, get_token, get_alert 1 (GetItem);
-record_outcome 1 (UpdateItem, or TransactWriteItems with the alert and callback delivery);
+record_outcome 1 (UpdateItem, or TransactWriteItems with the alert, callback delivery and expiry item);
+due_expiries one Query per hour and 1 MB page; expire 1 (TransactWriteItems);
 update_alert 2 (GetItem, TransactWriteItems with the alert counters); list_alerts one Query per 1 MB page.
 """
 
@@ -26,7 +32,7 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
-from kycgate.core import counters
+from kycgate.core import clock, counters
 from kycgate.core.dynamo import (
     cancellation_reasons,
     ddb,
@@ -52,6 +58,7 @@ SESSION_SK = "SESSION"
 TOKEN_SK = "REUSETOKEN"  # noqa: S105 - a key name, not a secret
 ALERT_SK = "ALERT"
 PENDING = "pending"
+EXPIRY_PREFIX = "REUSEEXPIRY#"
 
 
 class SessionTaken(Exception):
@@ -60,6 +67,10 @@ class SessionTaken(Exception):
     def __init__(self, existing: dict[str, Any] | None) -> None:
         super().__init__("reference is taken by a live session")
         self.existing = existing
+
+
+class SessionSwept(Exception):
+    """The expiry sweeper has already sent this session's ``expired`` callback: the session is over."""
 
 
 class SessionChanged(Exception):
@@ -88,6 +99,17 @@ _ALERT_UPDATE_ATTEMPTS = 5
 
 def alerts_index_pk(tenant_id: str) -> str:
     return f"{tenant_pk(tenant_id)}#ALERTS"
+
+
+def expiry_hour(epoch_seconds: float) -> str:
+    """The partition of the sessions whose token lapses in this hour ("2026-12-03T07")."""
+    return clock.iso(epoch_seconds)[:13]
+
+
+def expiry_key(session: dict[str, Any]) -> dict[str, Any]:
+    lapses = session["token_expires_at"]
+    sk = f"{clock.iso(lapses)}#{tenant_pk(session['tenant_id'])}#{session['session_id']}"
+    return key(EXPIRY_PREFIX + expiry_hour(lapses), sk)
 
 
 # ---------------------------------------------------------------- sessions
@@ -121,6 +143,12 @@ def create_session(session: dict[str, Any], token: dict[str, Any], handoff: dict
         },
         handoff_put(session["token_digest"], handoff),
     ]
+    if session.get("callback_url"):
+        expiry = {
+            name: session[name]
+            for name in ("tenant_id", "reference", "session_id", "max_attempts", "callback_url", "expires_at")
+        }
+        items.append({"Put": {"TableName": table, "Item": {**expiry_key(session), **to_item(expiry)}}})
     try:
         ddb().transact_write_items(TransactItems=items)
     except Exception as exc:
@@ -163,7 +191,11 @@ def record_outcome(
     failed attempt) still at ``expect_attempts``; raise SessionChanged otherwise. The alert and the callback delivery
     commit in the same transaction, so no alert or callback exists for an attempt that did not count.
 
-    One UpdateItem, or one TransactWriteItems when there is an alert or a delivery.
+    A session with a callback URL has an expiry item: the outcome updates it with the result (a failed
+    attempt) or deletes it (the session is finished), on condition that it is still there; SessionSwept
+    when the expiry sweeper has taken it, so a session never sends both ``expired`` and another result.
+
+    One UpdateItem, or one TransactWriteItems when there is an alert, a delivery or an expiry item.
     """
     names = {"#state": "state"}
     values: dict[str, Any] = {":pending": to_value(PENDING), ":now": to_value(now)}
@@ -196,18 +228,75 @@ def record_outcome(
                 raise SessionChanged(from_item(getattr(exc, "response", {}).get("Item"))) from exc
             raise
         return
-    transact = [{"Update": update}]
+    transact: list[dict[str, Any]] = [{"Update": update}]
+    if session.get("callback_url"):
+        transact.append(_expiry_write(session, changes))
     if alert is not None:
         transact.append(_alert_put(alert))
         counts = {"total": 1, f"status#{alert['status']}": 1}
         transact += counters.updates(alert["tenant_id"], {ALERTS_COUNTER: counts})
     try:
-        counters.retry_conflicts(lambda: outbox.commit(transact, deliveries))
+        outbox.commit(transact, deliveries)
     except Exception as exc:
         lost, current = _lost_race(exc)
         if lost:
             raise SessionChanged(current) from exc
+        reasons = cancellation_reasons(exc)
+        if session.get("callback_url") and len(reasons) > 1 and reasons[1].get("Code") == "ConditionalCheckFailed":
+            raise SessionSwept() from exc
         raise
+
+
+def _expiry_write(session: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    target = {"TableName": sessions_table(), "Key": expiry_key(session), "ConditionExpression": "attribute_exists(PK)"}
+    if changes.get("state", PENDING) != PENDING:
+        return {"Delete": target}
+    return {
+        "Update": {
+            **target,
+            "UpdateExpression": "SET last_result = :r",
+            "ExpressionAttributeValues": {":r": to_value(changes["last_result"])},
+        }
+    }
+
+
+# ---------------------------------------------------------------- expiry
+
+
+def due_expiries(hour: str, before: float) -> list[dict[str, Any]]:
+    """The expiry items of ``hour`` whose token lapsed before ``before``. One Query per 1 MB page."""
+    items: list[dict[str, Any]] = []
+    request: dict[str, Any] = {
+        "TableName": sessions_table(),
+        "KeyConditionExpression": "PK = :pk AND SK < :before",
+        "ExpressionAttributeValues": {":pk": to_value(EXPIRY_PREFIX + hour), ":before": to_value(clock.iso(before))},
+        "ConsistentRead": True,
+    }
+    while True:
+        response = ddb().query(**request)
+        items.extend(from_item(item) for item in response.get("Items", []))
+        if "LastEvaluatedKey" not in response:
+            return items
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def expire(expiry: dict[str, Any], delivery: PendingDelivery) -> bool:
+    """Delete the expiry item and commit its callback together; False when a sweep or an outcome took it
+    first (conditional delete: the callback is sent once). One TransactWriteItems."""
+    delete = {
+        "Delete": {
+            "TableName": sessions_table(),
+            "Key": key(expiry["PK"], expiry["SK"]),
+            "ConditionExpression": "attribute_exists(PK)",
+        }
+    }
+    try:
+        outbox.commit([delete], [delivery])
+    except Exception as exc:
+        if any(r.get("Code") == "ConditionalCheckFailed" for r in cancellation_reasons(exc)):
+            return False
+        raise
+    return True
 
 
 def reference_image(image_key: str) -> bytes:
@@ -235,6 +324,11 @@ def list_alerts(
         alerts_index_pk(tenant_id),
         equals={"alert_type": alert_type, "status": status, "customer_id": customer_id},
     )
+
+
+def alerts_total(tenant_id: str) -> int:
+    """The tenant's alerts, from the counter their creates keep. One BatchGetItem."""
+    return counters.read(tenant_id, [ALERTS_COUNTER])[ALERTS_COUNTER].get("total", 0)
 
 
 def update_alert(tenant_id: str, alert_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:

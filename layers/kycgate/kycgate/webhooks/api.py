@@ -8,7 +8,7 @@ from fastapi import Path, Query
 
 from kycgate.core.auth import TenantId
 from kycgate.core.lazy import lazy_module
-from kycgate.core.pagination import PageQuery, PageSizeQuery
+from kycgate.core.pagination import CursorQuery, PageQuery, PageSizeQuery
 from kycgate.core.routes import RouteTable
 from kycgate.webhooks.schemas import (
     DeliveryStatus,
@@ -43,10 +43,11 @@ def list_webhook_deliveries(
     reference: Annotated[str | None, Query(max_length=200, description="your reference the callback is about")] = None,
     page: PageQuery = 1,
     page_size: PageSizeQuery = 20,
+    cursor: CursorQuery = None,
 ) -> WebhookDeliveryListResponse:
-    """Your webhook deliveries, newest first."""
+    """Your webhook deliveries, newest first; without filters, follow pagination.cursor for the next page."""
     return service.list_deliveries(
-        tenant_id, status=status, event=event, reference=reference, page=page, page_size=page_size
+        tenant_id, status=status, event=event, reference=reference, page=page, page_size=page_size, cursor=cursor
     )
 
 

@@ -9,10 +9,12 @@ delivered that was not committed, and nothing committed is lost.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any, NamedTuple
 
-from kycgate.core import aws, clock, ids
+from kycgate.core import aws, clock, counters, ids
 from kycgate.core.dynamo import ddb, records_table, to_item
 from kycgate.core.logs import logger
 from kycgate.core.settings import get_settings
@@ -22,6 +24,7 @@ from kycgate.core.tenants import tenant_pk
 # its creation, then its lease end while an attempt is in flight, then its next retry time. Failed
 # deliveries move to their own partition so `kycgate deliveries replay --failed` finds them directly.
 PENDING_INDEX_PK = "OUTBOX#PENDING"
+DELIVERIES_COUNTER = "WEBHOOK_DELIVERIES"
 FAILED_INDEX_PK = "OUTBOX#FAILED"
 
 
@@ -116,11 +119,20 @@ def new_delivery(
 
 
 def commit(transact_items: Sequence[dict[str, Any]], deliveries: Sequence[PendingDelivery]) -> None:
-    """One DynamoDB transaction for the change and its deliveries, then the queue send."""
-    items = [*transact_items, *(d.put for d in deliveries)]
+    """One DynamoDB transaction for the change, its deliveries and their count (the deliveries list's
+    total), then the queue send. Run again when DynamoDB cancels it for a concurrent transaction on one
+    of its items (core.counters: every write of a tenant touches its counter items)."""
+    items = [*transact_items, *delivery_puts(deliveries)]
     if items:
-        ddb().transact_write_items(TransactItems=items)
+        counters.retry_conflicts(partial(ddb().transact_write_items, TransactItems=items))
     enqueue([d.ref for d in deliveries])
+
+
+def delivery_puts(deliveries: Sequence[PendingDelivery]) -> list[dict[str, Any]]:
+    """The deliveries' TransactWriteItems entries with the counter update of each tenant's deliveries."""
+    per_tenant = Counter(d.tenant_id for d in deliveries)
+    moved = [counters.updates(tenant, {DELIVERIES_COUNTER: {"total": n}}) for tenant, n in per_tenant.items()]
+    return [*(d.put for d in deliveries), *(entry for entries in moved for entry in entries)]
 
 
 def enqueue(deliveries: Sequence[DeliveryRef]) -> None:

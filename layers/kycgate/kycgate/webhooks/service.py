@@ -4,11 +4,12 @@ secret. No HTTP and no boto3 (api.py and store.py); the worker's rules are in de
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
-from kycgate.core import clock
+from kycgate.core import clock, listing
 from kycgate.core.errors import Conflict, NotFound
-from kycgate.core.pagination import paginate
+from kycgate.core.listing import ListQuery
 from kycgate.core.settings import get_settings
 from kycgate.webhooks import outbox, signing, store
 from kycgate.webhooks.outbox import DeliveryRef
@@ -36,10 +37,16 @@ def list_deliveries(
     reference: str | None,
     page: int,
     page_size: int,
+    cursor: str | None = None,
 ) -> WebhookDeliveryListResponse:
-    items = store.list_deliveries(tenant_id, status=status, event=event, reference=reference)
-    window, pagination = paginate(items, page, page_size)
-    return WebhookDeliveryListResponse(data=[_view(item) for item in window], pagination=pagination)
+    if status is None and event is None and reference is None:
+        query = ListQuery(outbox.deliveries_index_pk(tenant_id))
+        total = partial(store.deliveries_total, tenant_id)
+        found = listing.list_page(tenant_id, query, page=page, page_size=page_size, cursor=cursor, total=total)
+    else:
+        items = store.list_deliveries(tenant_id, status=status, event=event, reference=reference)
+        found = listing.in_memory_page(items, page=page, page_size=page_size, cursor=cursor)
+    return WebhookDeliveryListResponse(data=[_view(item) for item in found.items], pagination=found.pagination)
 
 
 def get_delivery(tenant_id: str, delivery_id: str) -> WebhookDeliveryDetail:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal, NamedTuple
 
-from kycgate.core import clock
+from kycgate.core import clock, counters
 from kycgate.core.dynamo import (
     batch_get,
     ddb,
@@ -29,6 +29,7 @@ from kycgate.core.dynamo import (
 )
 from kycgate.core.tenants import tenant_pk
 from kycgate.webhooks.outbox import (
+    DELIVERIES_COUNTER,
     FAILED_INDEX_PK,
     PENDING_INDEX_PK,
     DeliveryRef,
@@ -226,6 +227,11 @@ def record_attempt(
 def get_delivery(ref: DeliveryRef) -> dict[str, Any] | None:
     """The delivery item with its attempts, or None. One GetItem."""
     return from_item(ddb().get_item(TableName=records_table(), Key=_delivery_key(ref)).get("Item"))
+
+
+def deliveries_total(tenant_id: str) -> int:
+    """The tenant's deliveries, from the counter their creates keep (outbox.delivery_puts). One BatchGetItem."""
+    return counters.read(tenant_id, [DELIVERIES_COUNTER])[DELIVERIES_COUNTER].get("total", 0)
 
 
 def list_deliveries(

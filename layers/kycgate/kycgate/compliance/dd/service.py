@@ -130,9 +130,10 @@ def update_setting(tenant_id: str, request: UpdateSearchSettingRequest) -> Searc
 
 def _setting(tenant_id: str, setting_id: int, field: list[str | int]) -> dict[str, Any]:
     found = store.get_setting(tenant_id, setting_id)
-    if found is None and store.default_setting_id(tenant_id) is None:
-        _ensure_default(tenant_id)  # a tenant's first task may name its default before it was ever listed
-        found = store.get_setting(tenant_id, setting_id)
+    if found is None and setting_id == _ensure_default(tenant_id):
+        # A tenant's first task may name its default before it was ever listed, or while another first
+        # request is creating it.
+        found = store.get_setting(tenant_id, setting_id, consistent=True)
     if found is None:
         message = f"search setting {setting_id} does not exist; GET /api/v1/compliance/search-settings lists yours"
         raise Unprocessable(message, errors=[field_error([*field, "search_setting_id"], message, "not_found")])

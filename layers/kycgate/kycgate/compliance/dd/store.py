@@ -85,8 +85,10 @@ def _review_attributes(task: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------- search settings
 
 
-def get_setting(tenant_id: str, setting_id: int) -> dict[str, Any] | None:
-    response = ddb().get_item(TableName=records_table(), Key=key(setting_pk(tenant_id, setting_id), SETTING_SK))
+def get_setting(tenant_id: str, setting_id: int, *, consistent: bool = False) -> dict[str, Any] | None:
+    response = ddb().get_item(
+        TableName=records_table(), Key=key(setting_pk(tenant_id, setting_id), SETTING_SK), ConsistentRead=consistent
+    )
     return from_item(response.get("Item"))
 
 

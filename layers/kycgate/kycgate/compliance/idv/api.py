@@ -22,7 +22,7 @@ from kycgate.compliance.idv.schemas import (
 )
 from kycgate.core.auth import CallerIdentity, Reviewer, TenantId
 from kycgate.core.lazy import lazy_module
-from kycgate.core.pagination import PageQuery, PageSizeQuery
+from kycgate.core.pagination import CursorQuery, PageQuery, PageSizeQuery
 from kycgate.core.routes import RouteTable
 
 if TYPE_CHECKING:
@@ -58,9 +58,11 @@ def list_idv_tasks(
     filters: Annotated[IdvTaskFilters, Query()],
     page: PageQuery = 1,
     page_size: PageSizeQuery = 20,
+    cursor: CursorQuery = None,
 ) -> IdvTaskListResponse:
-    """Your IDV tasks, newest first."""
-    return service.list_tasks(tenant_id, filters, page, page_size)
+    """Your IDV tasks, newest first; without the equality filters, follow pagination.cursor for the
+    next page."""
+    return service.list_tasks(tenant_id, filters, page, page_size, cursor)
 
 
 @routes.post("/idv/{idv_id}/review", operation_id="review_idv_task", response_model=IdvTask)

@@ -1,7 +1,6 @@
 """IDV wire models, named as in seed 001 ("ID Verification")."""
 
 import datetime as dt
-import re
 import unicodedata
 from typing import Annotated, Self
 
@@ -19,7 +18,16 @@ from kycgate.compliance.idv.vocabulary import (
     Progress,
 )
 from kycgate.core.pagination import KycPagination
-from kycgate.core.wire import CreatedRange, Printable, StrictWireModel, WireModel
+from kycgate.core.wire import (
+    UPLOAD_ID_DESCRIPTION,
+    CreatedRange,
+    Printable,
+    StrictWireModel,
+    UploadId,
+    WireModel,
+    has_image,
+    image_or_upload,
+)
 
 # core.images.MAX_BASE64_CHARS (15 MB as base64), restated so the wire models do not import Pillow
 # (tests/integration/test_idv.py keeps the two equal); core.images checks the decoded bytes.
@@ -102,34 +110,57 @@ class _Taiwan(WireModel):
     tw_id_issue_site_id: Annotated[str, AfterValidator(_site)] | None = None
 
 
-class CreateIdvTaskRequest(_Common):
-    country: Country
-    id_type: IdType
-    id_image: Base64Image
+IMAGE_FIELDS = ("id_image", "id_back_image", "face_image", "id_and_face_image")
+
+
+class _Photos(StrictWireModel):
+    """The task's photos, each as base64 or as ``<field>_upload_id`` (POST /api/v1/uploads, for an image
+    too large for a request body)."""
+
+    id_image: Base64Image | None = Field(None, description="base64 JPEG or PNG of the document (or id_image_upload_id)")
+    id_image_upload_id: UploadId | None = Field(None, description=UPLOAD_ID_DESCRIPTION)
     id_mime_type: Mime = "image/jpeg"
     id_back_image: Base64Image | None = None
+    id_back_image_upload_id: UploadId | None = Field(None, description=UPLOAD_ID_DESCRIPTION)
     id_back_mime_type: Mime = "image/jpeg"
     face_image: Base64Image | None = None
+    face_image_upload_id: UploadId | None = Field(None, description=UPLOAD_ID_DESCRIPTION)
     face_mime_type: Mime = "image/jpeg"
     id_and_face_image: Base64Image | None = None
+    id_and_face_image_upload_id: UploadId | None = Field(None, description=UPLOAD_ID_DESCRIPTION)
     id_and_face_mime_type: Mime = "image/jpeg"
+
+    @model_validator(mode="after")
+    def _id_image(self) -> Self:
+        image_or_upload(self, *IMAGE_FIELDS)
+        if not self.has("id_image"):
+            raise ValueError("id_image (or id_image_upload_id) is required")
+        return self
+
+    def has(self, field: str) -> bool:
+        return has_image(self, field)
+
+
+class CreateIdvTaskRequest(_Common, _Photos):
+    country: Country
+    id_type: IdType
     expected_issuing_date: IsoDate | None = None
     expected_expiry_date: IsoDate | None = None
     expected_gender: Annotated[str, StringConstraints(pattern=r"^[MFX]$")] | None = None
 
     @model_validator(mode="after")
     def _images(self) -> Self:
-        if self.id_type == IdType.ID_CARD and not self.id_back_image:
+        if self.id_type == IdType.ID_CARD and not self.has("id_back_image"):
             raise ValueError("id_back_image is required when id_type is ID_CARD")
-        if not self.face_image and not self.id_and_face_image:
+        if not self.has("face_image") and not self.has("id_and_face_image"):
             raise ValueError("send face_image or id_and_face_image (at least one)")
         return self
 
 
-def _https_url(limit: int) -> object:
+def _redirect_url(limit: int) -> object:
+    # The seed's limits; the scheme and the host are webhooks.callback_urls' (https and public, or
+    # loopback http in local mode), checked when the task is initiated.
     def check(value: str) -> str:
-        if not re.match(r"^https://[^\s/?#]+", value):
-            raise ValueError("must be an https URL")
         if len(value) > limit:
             raise ValueError(f"must be at most {limit} characters")
         return value
@@ -147,8 +178,12 @@ class InitIdvRequest(_Common, _Taiwan):
     country: Country
     customer_reference: CustomerReference
     locale: str = Field("en", description="page language; en, zh-TW, zh-HK, zh-CN translated, the others in en")
-    success_url: Annotated[str, _https_url(2047)] | None = None
-    error_url: Annotated[str, _https_url(255)] | None = None
+    success_url: Annotated[str, _redirect_url(2047)] | None = Field(
+        None, description="https URL the hosted page sends the customer to once the photos are checked"
+    )
+    error_url: Annotated[str, _redirect_url(255)] | None = Field(
+        None, description="https URL the hosted page sends the customer to when the task cannot be completed"
+    )
 
     @model_validator(mode="after")
     def _choices(self) -> Self:
@@ -172,18 +207,11 @@ class AccountIdvRequest(_Common, _Taiwan):
         return self
 
 
-class SdkUploadRequest(StrictWireModel):
-    """The photos of an initiated task, sent with its token (a mobile app's sdk_token, or the hosted page's)."""
+class SdkUploadRequest(_Photos):
+    """The photos of an initiated task, sent with its token (a mobile app's sdk_token, or the hosted page's;
+    an upload_id from POST /api/v1/uploads/session with the same token)."""
 
     token: UploadToken
-    id_image: Base64Image
-    id_mime_type: Mime = "image/jpeg"
-    id_back_image: Base64Image | None = None
-    id_back_mime_type: Mime = "image/jpeg"
-    face_image: Base64Image | None = None
-    face_mime_type: Mime = "image/jpeg"
-    id_and_face_image: Base64Image | None = None
-    id_and_face_mime_type: Mime = "image/jpeg"
 
 
 class IdvCreated(WireModel):

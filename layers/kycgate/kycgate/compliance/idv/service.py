@@ -13,10 +13,12 @@ import datetime as dt
 import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kycgate.compliance.idv import checks, store
 from kycgate.compliance.idv.schemas import (
+    IMAGE_FIELDS,
     AccountIdvRequest,
     CreateIdvTaskRequest,
     IdvAccountInitiated,
@@ -30,10 +32,9 @@ from kycgate.compliance.idv.schemas import (
     SdkUploadRequest,
 )
 from kycgate.compliance.idv.vocabulary import ID_SUB_TYPES, WEB_WORKFLOWS, AuditStatus, IdType, IdvState, Progress
-from kycgate.core import clock, ids
+from kycgate.core import clock, ids, listing
 from kycgate.core.errors import Conflict, NotFound, PaymentRequired, Unprocessable, field_error
 from kycgate.core.logs import logger
-from kycgate.core.pagination import paginate
 from kycgate.core.settings import get_settings
 from kycgate.core.tenants import Caller
 from kycgate.core.wire import iso_or_none
@@ -68,7 +69,7 @@ class Photos(NamedTuple):
 
 def create_task(caller: Caller, request: CreateIdvTaskRequest) -> IdvCreated:
     urls = _urls(request.callback_url, request.dd_task_callback_url)
-    photos = _photos(request, request.id_type)
+    photos = _photos(caller.tenant_id, request, request.id_type, "create_idv_task")
     _require_points(caller.tenant_id)
     if request.auto_create_dd_task and request.dd_task_search_setting_id is not None:
         _dd().require_setting(
@@ -128,12 +129,13 @@ def upload(request: SdkUploadRequest) -> IdvTask:
     task = store.get_task(tenant_id, idv_task_id)
     if task is None or task.get("progress") != Progress.INITIATED:
         raise Conflict("This IDV task already has its photos.")
-    if task.get("with_face") and not (request.face_image or request.id_and_face_image):
+    with_face = bool(task.get("with_face"))
+    if with_face and not (request.has("face_image") or request.has("id_and_face_image")):
         raise Unprocessable(
             "send face_image or id_and_face_image: this workflow verifies the customer's face",
             errors=[field_error(["body", "face_image"], "required by this workflow", "missing")],
         )
-    photos = _photos(request, IdType(task["id_type"]))
+    photos = _photos(tenant_id, request, IdType(task["id_type"]), "upload_idv_photos", face_required=with_face)
     now = clock.now()
     result = {**_check(task, photos, now), "progress": str(Progress.COMPLETED), "completed_timestamp": int(now)}
     done = {**task, **result}
@@ -149,6 +151,46 @@ def upload(request: SdkUploadRequest) -> IdvTask:
     return _wire(done)
 
 
+class WebPage(NamedTuple):
+    """What the hosted page of a web-initiated task shows: its state (``ready`` for photos, ``completed``,
+    ``expired``, ``unknown``) and, for a known task, its workflow, locale and the tenant's redirects."""
+
+    state: str
+    id_type: IdType = IdType.PASSPORT
+    with_face: bool = False
+    capture: str = "camera_upload"
+    locale: str = "en"
+    success_url: str | None = None
+    error_url: str | None = None
+
+
+def web_page(token: str) -> WebPage:
+    """The hosted page's view of ``token``: that one task, and only a web initiation's (an app's
+    sdk_token opens no page). A lapsed token still names its task, so the page can send the customer
+    to the tenant's error_url; it uploads nothing (the upload route refuses it)."""
+    holder = store.get_token(ids.digest(token), include_expired=True)
+    if holder is None or holder.get("channel") != "web":
+        return WebPage("unknown")
+    task = store.get_task(holder["tenant_id"], int(holder["idv_task_id"]))
+    if task is None:
+        return WebPage("unknown")
+    if task.get("progress") != Progress.INITIATED:
+        state = "completed"
+    elif float(holder["expires_at"]) <= clock.now():
+        state = "expired"
+    else:
+        state = "ready"
+    return WebPage(
+        state,
+        IdType(task["id_type"]),
+        bool(task.get("with_face")),
+        task.get("capture") or "camera_upload",
+        task.get("locale") or "en",
+        task.get("success_url"),
+        task.get("error_url"),
+    )
+
+
 def get_task(tenant_id: str, idv_task_id: int) -> IdvTask:
     task = store.get_task(tenant_id, idv_task_id)
     if task is None:
@@ -156,18 +198,24 @@ def get_task(tenant_id: str, idv_task_id: int) -> IdvTask:
     return _wire(task)
 
 
-def list_tasks(tenant_id: str, filters: IdvTaskFilters, page: int, page_size: int) -> IdvTaskListResponse:
-    items = store.list_tasks(
-        tenant_id,
-        created_from=iso_or_none(filters.created_from),
-        created_to=iso_or_none(filters.created_to),
-        state=int(filters.state) if filters.state is not None else None,
-        id_type=filters.id_type,
-        audit_status=filters.audit_status,
-        customer_reference=filters.customer_reference,
-    )
-    window, pagination = paginate(items, page, page_size)
-    return IdvTaskListResponse(items=[_wire(i) for i in window], pagination=pagination)
+def list_tasks(
+    tenant_id: str, filters: IdvTaskFilters, page: int, page_size: int, cursor: str | None
+) -> IdvTaskListResponse:
+    created_from, created_to = iso_or_none(filters.created_from), iso_or_none(filters.created_to)
+    equals = {
+        "state": int(filters.state) if filters.state is not None else None,
+        "id_type": filters.id_type,
+        "audit_status": filters.audit_status,
+        "customer_reference": filters.customer_reference,
+    }
+    if any(value is not None for value in equals.values()):
+        items = store.list_tasks(tenant_id, created_from=created_from, created_to=created_to, **equals)
+        found = listing.in_memory_page(items, page=page, page_size=page_size, cursor=cursor)
+    else:
+        query = store.tasks_query(tenant_id, created_from=created_from, created_to=created_to)
+        total = partial(listing.count, query) if created_from or created_to else partial(store.task_count, tenant_id)
+        found = listing.list_page(tenant_id, query, page=page, page_size=page_size, cursor=cursor, total=total)
+    return IdvTaskListResponse(items=[_wire(i) for i in found.items], pagination=found.pagination)
 
 
 def review_task(caller: Caller, idv_task_id: int, request: ReviewIdvTaskRequest) -> IdvTask:
@@ -202,27 +250,31 @@ def _urls(callback_url: str | None, dd_callback_url: str | None) -> dict[str, st
     }
 
 
-def _photos(request: CreateIdvTaskRequest | SdkUploadRequest, id_type: IdType) -> Photos:
-    if id_type == IdType.ID_CARD and not request.id_back_image:
+def _photos(
+    tenant_id: str,
+    request: CreateIdvTaskRequest | SdkUploadRequest,
+    id_type: IdType,
+    route: str,
+    *,
+    face_required: bool = True,
+) -> Photos:
+    """The request's images, checked (base64 or uploaded). ``face_required``: False for the web
+    workflows that verify the ID alone (100-102), whose customer sends no face."""
+    if id_type == IdType.ID_CARD and not request.has("id_back_image"):
         raise Unprocessable(
             "id_back_image is required when id_type is ID_CARD",
             errors=[field_error(["body", "id_back_image"], "required for ID_CARD", "missing")],
         )
-    if not request.face_image and not request.id_and_face_image:
+    if face_required and not request.has("face_image") and not request.has("id_and_face_image"):
         raise Unprocessable(
             "send face_image or id_and_face_image (at least one)",
             errors=[field_error(["body", "face_image"], "face_image or id_and_face_image is required", "missing")],
         )
 
-    from kycgate.core.images import decode_image  # Pillow: only the routes that take photos
+    from kycgate.uploads import service as uploads  # Pillow and S3: only the routes that take photos
 
-    def image(field: str) -> ImageProof | None:
-        encoded = getattr(request, field)
-        return decode_image(encoded, field) if encoded else None
-
-    front = image("id_image")
-    assert front is not None
-    return Photos(front, image("id_back_image"), image("face_image"), image("id_and_face_image"))
+    images = uploads.images(uploads.sent(request, *IMAGE_FIELDS), tenant_id=tenant_id, used_by=route)
+    return Photos(images["id_image"], *(images.get(field) for field in IMAGE_FIELDS[1:]))
 
 
 def _require_points(tenant_id: str) -> None:
@@ -308,9 +360,10 @@ def _check(task: dict[str, Any], photos: Photos, now: float) -> dict[str, Any]:
         "expiry_date": task.get("expected_expiry_date"),
         "gender": task.get("expected_gender"),
     }
-    comparison = _compare_faces(photos)
+    # An ID-only workflow has no face to compare: the document alone decides.
+    comparison = _compare_faces(photos) if photos.face or photos.id_and_face else None
     reasons = [
-        *checks.face_reasons(comparison),
+        *(checks.face_reasons(comparison) if comparison else ()),
         *checks.document_reasons(reading),
         *checks.expected_reasons(expected, reading),
     ]
@@ -322,7 +375,7 @@ def _check(task: dict[str, Any], photos: Photos, now: float) -> dict[str, Any]:
         "state": int(result.state),
         "review_reasons": result.review_reasons,
         "reject_reasons": result.reject_reasons,
-        "face_similarity": round(comparison.similarity, 4),
+        "face_similarity": round(comparison.similarity, 4) if comparison else None,
         "document_layout": reading.layout,
     }
 

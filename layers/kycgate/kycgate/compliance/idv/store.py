@@ -7,17 +7,19 @@ upload (whose task is no longer waiting) cannot pay twice. Upload tokens (sdk_to
 token) live in SessionsTable under their SHA-256 digest only.
 
 DynamoDB calls: create 2 (the id counter's GetItem, then one TransactWriteItems: counter step, task,
-points, callback delivery); initiate 2 (the same, with the token instead of the points); upload 2
-(the token's GetItem, then one TransactWriteItems: task, points, delivery); get 1; review 2
+points, callback delivery and its count); initiate 2 (the same, with the token instead of the points); upload 2
+(the token's GetItem, then one TransactWriteItems: task, points, delivery); the hosted page 2 (token,
+task); get 1; review 2
 (GetItem, then the update with its callback).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from kycgate.core import sequences
+from kycgate.core import counters, sequences
 from kycgate.core.dynamo import (
     cancellation_reasons,
     ddb,
@@ -31,8 +33,9 @@ from kycgate.core.dynamo import (
     to_item,
     to_value,
 )
+from kycgate.core.listing import ListQuery
 from kycgate.core.tenants import tenant_pk
-from kycgate.webhooks.outbox import PendingDelivery
+from kycgate.webhooks.outbox import PendingDelivery, delivery_puts
 
 TASK_SK = "IDV"
 SEQUENCE = "idv"
@@ -114,7 +117,7 @@ def create_task(tenant_id: str, build: Callable[[int], NewTask]) -> tuple[dict[s
             **task,
         }
         put = {"TableName": records_table(), "Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}
-        return [*others, {"Put": put}, *(d.put for d in deliveries)]
+        return [*others, {"Put": put}, *delivery_puts(deliveries)]
 
     try:
         sequences.create_with_next_id(tenant_id, SEQUENCE, items)
@@ -139,7 +142,8 @@ def complete_task(
         )
     }
     try:
-        ddb().transact_write_items(TransactItems=[update, points_update(tenant_id, cost), *(d.put for d in deliveries)])
+        items = [update, points_update(tenant_id, cost), *delivery_puts(deliveries)]
+        counters.retry_conflicts(partial(ddb().transact_write_items, TransactItems=items))
     except Exception as exc:
         reasons = cancellation_reasons(exc)
         if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
@@ -161,7 +165,8 @@ def review_task(tenant_id: str, idv_task_id: int, changes: dict[str, Any], deliv
         )
     }
     try:
-        ddb().transact_write_items(TransactItems=[update, *(d.put for d in deliveries)])
+        items = [update, *delivery_puts(deliveries)]
+        counters.retry_conflicts(partial(ddb().transact_write_items, TransactItems=items))
     except Exception as exc:
         reasons = cancellation_reasons(exc)
         if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
@@ -189,6 +194,16 @@ def get_task(tenant_id: str, idv_task_id: int) -> dict[str, Any] | None:
     return from_item(response.get("Item"))
 
 
+def tasks_query(tenant_id: str, *, created_from: str | None, created_to: str | None) -> ListQuery:
+    # '~' sorts after "#<idv_task_id>", so a task created at created_to is included.
+    return ListQuery(tasks_index_pk(tenant_id), "GSI1", created_from, f"{created_to}#~" if created_to else None)
+
+
+def task_count(tenant_id: str) -> int:
+    """The tenant's tasks: their last idv_task_id (ids have no gaps, tasks are never deleted). One GetItem."""
+    return sequences.last_id(tenant_id, SEQUENCE)
+
+
 def list_tasks(tenant_id: str, *, created_from: str | None, created_to: str | None, **equals: Any) -> list[dict]:
     return query_index(
         records_table(),
@@ -214,11 +229,13 @@ def token_put(token_digest: str, tenant_id: str, idv_task_id: int, channel: str,
     }
 
 
-def get_token(token_digest: str) -> dict[str, Any] | None:
+def get_token(token_digest: str, *, include_expired: bool = False) -> dict[str, Any] | None:
+    """The token's item; a lapsed one only with ``include_expired`` (the hosted page names the lapse)."""
     response = ddb().get_item(
         TableName=sessions_table(), Key=key(token_pk(token_digest), TOKEN_SK), ConsistentRead=True
     )
-    return live(from_item(response.get("Item")))
+    item = from_item(response.get("Item"))
+    return item if include_expired else live(item)
 
 
 def balance(tenant_id: str) -> int:

@@ -9,7 +9,7 @@ from fastapi import Path, Query
 from kycgate.compliance.kya.schemas import CreateKyaTaskRequest, KyaTask, KyaTaskFilters, KyaTaskListResponse
 from kycgate.core.auth import CallerIdentity, TenantId
 from kycgate.core.lazy import lazy_module
-from kycgate.core.pagination import PageQuery, PageSizeQuery
+from kycgate.core.pagination import CursorQuery, PageQuery, PageSizeQuery
 from kycgate.core.routes import RouteTable
 
 if TYPE_CHECKING:
@@ -40,6 +40,8 @@ def list_kya_tasks(
     filters: Annotated[KyaTaskFilters, Query()],
     page: PageQuery = 1,
     page_size: PageSizeQuery = 20,
+    cursor: CursorQuery = None,
 ) -> KyaTaskListResponse:
-    """Your KYA tasks, newest first."""
-    return service.list_tasks(tenant_id, filters, page, page_size)
+    """Your KYA tasks, newest first; without a chain, sanctioned or customer_reference filter, follow
+    pagination.cursor for the next page."""
+    return service.list_tasks(tenant_id, filters, page, page_size, cursor)

@@ -9,6 +9,7 @@ sanctions hit. Test and regtest addresses are refused: no list names them and th
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from kycgate.compliance.chains.addresses import AddressError, ParsedAddress, ensure_analysable, parse_address
@@ -25,10 +26,9 @@ from kycgate.compliance.kya.schemas import (
     RiskRating,
 )
 from kycgate.compliance.screening.risk import rating
-from kycgate.core import clock
+from kycgate.core import clock, listing
 from kycgate.core.errors import NotFound, Unprocessable, field_error
 from kycgate.core.logs import logger
-from kycgate.core.pagination import paginate
 from kycgate.core.tenants import Caller
 from kycgate.core.wire import iso_or_none
 from kycgate.webhooks import outbox
@@ -95,17 +95,24 @@ def get_task(tenant_id: str, kya_id: int) -> KyaTask:
     return _wire(task)
 
 
-def list_tasks(tenant_id: str, filters: KyaTaskFilters, page: int, page_size: int) -> KyaTaskListResponse:
-    items = store.list_tasks(
-        tenant_id,
-        created_from=iso_or_none(filters.created_from),
-        created_to=iso_or_none(filters.created_to),
-        chain=filters.chain,
-        sanctioned=filters.sanctioned,
-        customer_reference=filters.customer_reference,
-    )
-    window, pagination = paginate(items, page, page_size)
-    return KyaTaskListResponse(items=[_wire(i) for i in window], pagination=pagination)
+def list_tasks(
+    tenant_id: str, filters: KyaTaskFilters, page: int, page_size: int, cursor: str | None
+) -> KyaTaskListResponse:
+    created_from, created_to = iso_or_none(filters.created_from), iso_or_none(filters.created_to)
+    equals = {
+        "chain": filters.chain,
+        "sanctioned": filters.sanctioned,
+        "customer_reference": filters.customer_reference,
+    }
+    if any(value is not None for value in equals.values()):
+        items = store.list_tasks(tenant_id, created_from=created_from, created_to=created_to, **equals)
+        found = listing.in_memory_page(items, page=page, page_size=page_size, cursor=cursor)
+    else:
+        query = store.tasks_query(tenant_id, created_from=created_from, created_to=created_to)
+        # kya_ids run 1, 2, 3 ... without gaps and tasks are never deleted: the last id is the count.
+        total = partial(listing.count, query) if created_from or created_to else partial(store.task_count, tenant_id)
+        found = listing.list_page(tenant_id, query, page=page, page_size=page_size, cursor=cursor, total=total)
+    return KyaTaskListResponse(items=[_wire(i) for i in found.items], pagination=found.pagination)
 
 
 def _parsed(request: CreateKyaTaskRequest) -> ParsedAddress:

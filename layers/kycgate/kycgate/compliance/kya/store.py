@@ -2,7 +2,8 @@
 
 Each task is its own partition, listed through GSI1 (newest first). DynamoDB calls: create 2 (the id
 counter's GetItem, then one TransactWriteItems: counter step + task + callback delivery); get 1
-(GetItem); list one Query per 1 MB page of the tenant's index.
+(GetItem); list (core.listing) one Query of page_size + 1 items and the id counter's GetItem for the
+total; with a chain, sanctioned or customer_reference filter, one Query per 1 MB of the tenant's index.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from typing import Any
 
 from kycgate.core import sequences
 from kycgate.core.dynamo import ddb, from_item, key, query_index, records_table, to_item
+from kycgate.core.listing import ListQuery
 from kycgate.core.tenants import tenant_pk
-from kycgate.webhooks.outbox import PendingDelivery
+from kycgate.webhooks.outbox import PendingDelivery, delivery_puts
 
 TASK_SK = "KYA"
 SEQUENCE = "kya"
@@ -46,7 +48,7 @@ def create_task(tenant_id: str, build: Callable[[int], NewTask]) -> NewTask:
             **task,
         }
         put = {"TableName": records_table(), "Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}
-        return [{"Put": put}, *(d.put for d in deliveries)]
+        return [{"Put": put}, *delivery_puts(deliveries)]
 
     sequences.create_with_next_id(tenant_id, SEQUENCE, items)
     return built[0]
@@ -55,6 +57,16 @@ def create_task(tenant_id: str, build: Callable[[int], NewTask]) -> NewTask:
 def get_task(tenant_id: str, kya_id: int) -> dict[str, Any] | None:
     response = ddb().get_item(TableName=records_table(), Key=key(task_pk(tenant_id, kya_id), TASK_SK))
     return from_item(response.get("Item"))
+
+
+def tasks_query(tenant_id: str, *, created_from: str | None, created_to: str | None) -> ListQuery:
+    # '~' sorts after "#<kya_id>", so a task created at created_to is included.
+    return ListQuery(tasks_index_pk(tenant_id), "GSI1", created_from, f"{created_to}#~" if created_to else None)
+
+
+def task_count(tenant_id: str) -> int:
+    """The tenant's tasks: their last kya_id (ids have no gaps, tasks are never deleted). One GetItem."""
+    return sequences.last_id(tenant_id, SEQUENCE)
 
 
 def list_tasks(

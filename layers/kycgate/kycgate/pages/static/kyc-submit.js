@@ -70,39 +70,6 @@
     return names.length < 2 ? names.join("") : names.slice(0, -1).join(", ") + " and " + names[names.length - 1];
   }
 
-  // A picked file or a video frame as base64 JPEG, scaled so its longest side is at most maxSide.
-  function toJpeg(source, width, height, maxSide) {
-    var scale = Math.min(1, maxSide / Math.max(width, height));
-    var canvas = document.createElement("canvas");
-    canvas.width = Math.round(width * scale);
-    canvas.height = Math.round(height * scale);
-    canvas.getContext("2d").drawImage(source, 0, 0, canvas.width, canvas.height);
-    return canvas.toDataURL("image/jpeg", 0.9);
-  }
-
-  function fileToJpeg(file, maxSide) {
-    if (window.createImageBitmap) {
-      return createImageBitmap(file).then(function (bitmap) {
-        var jpeg = toJpeg(bitmap, bitmap.width, bitmap.height, maxSide);
-        if (bitmap.close) bitmap.close();
-        return jpeg;
-      });
-    }
-    return new Promise(function (resolve, reject) {
-      var url = URL.createObjectURL(file);
-      var image = new Image();
-      image.onload = function () {
-        URL.revokeObjectURL(url);
-        resolve(toJpeg(image, image.naturalWidth, image.naturalHeight, maxSide));
-      };
-      image.onerror = function () {
-        URL.revokeObjectURL(url);
-        reject(new Error("unreadable"));
-      };
-      image.src = url;
-    });
-  }
-
   function resultState(view) {
     if (view.status === "approved") return "approved";
     if (view.status === "declined") return "declined";
@@ -242,7 +209,7 @@
         var file = input.files && input.files[0];
         input.value = "";
         if (!file) return;
-        fileToJpeg(file, isSelfie(slot) ? SELFIE_MAX_SIDE : DOCUMENT_MAX_SIDE).then(
+        P.fileToJpeg(file, isSelfie(slot) ? SELFIE_MAX_SIDE : DOCUMENT_MAX_SIDE).then(
           function (jpeg) { send(slot, jpeg); },
           function () { rejected(slot, "We couldn't open that file. Choose a JPEG or PNG photo."); }
         );
@@ -319,7 +286,7 @@
       if (!current || !video.videoWidth) return;
       var slot = current;
       var maxSide = isSelfie(slot) ? SELFIE_MAX_SIDE : DOCUMENT_MAX_SIDE;
-      send(slot, toJpeg(video, video.videoWidth, video.videoHeight, maxSide));
+      send(slot, P.toJpeg(video, video.videoWidth, video.videoHeight, maxSide));
     }
 
     function send(slot, jpeg) {

@@ -328,8 +328,51 @@
     tick();
   }
 
-  // The helpers the KYC document pages (kyc-submit.js, loaded after this script) share with these.
-  window.KycgatePages = { $: $, show: show, call: call, slug: slug, safeUrl: safeUrl };
+  // A picked file or a video frame as base64 JPEG, scaled so its longest side is at most maxSide.
+  function toJpeg(source, width, height, maxSide) {
+    var scale = Math.min(1, maxSide / Math.max(width, height));
+    var canvas = document.createElement("canvas");
+    canvas.width = Math.round(width * scale);
+    canvas.height = Math.round(height * scale);
+    canvas.getContext("2d").drawImage(source, 0, 0, canvas.width, canvas.height);
+    return canvas.toDataURL("image/jpeg", 0.9);
+  }
+
+  function fileToJpeg(file, maxSide) {
+    if (window.createImageBitmap) {
+      return createImageBitmap(file).then(function (bitmap) {
+        var jpeg = toJpeg(bitmap, bitmap.width, bitmap.height, maxSide);
+        if (bitmap.close) bitmap.close();
+        return jpeg;
+      });
+    }
+    return new Promise(function (resolve, reject) {
+      var url = URL.createObjectURL(file);
+      var image = new Image();
+      image.onload = function () {
+        URL.revokeObjectURL(url);
+        resolve(toJpeg(image, image.naturalWidth, image.naturalHeight, maxSide));
+      };
+      image.onerror = function () {
+        URL.revokeObjectURL(url);
+        reject(new Error("unreadable"));
+      };
+      image.src = url;
+    });
+  }
+
+  // The helpers the KYC document pages (kyc-submit.js) and the IDV page (idv.js), loaded after this
+  // script, share with these.
+  window.KycgatePages = {
+    $: $,
+    show: show,
+    call: call,
+    callAt: callAt,
+    slug: slug,
+    safeUrl: safeUrl,
+    toJpeg: toJpeg,
+    fileToJpeg: fileToJpeg,
+  };
 
   // ---------------------------------------------------------------- levels: kycgate's liveness check
 

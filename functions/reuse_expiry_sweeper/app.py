@@ -1,0 +1,3 @@
+from kycgate.reuse.sweeper import handler
+
+__all__ = ["handler"]
