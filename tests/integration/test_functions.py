@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import assert_collector_resumed, load_event, load_function, make_tenant
+from tests.integration.dd_support import seed_sample_dd_task
 from tests.integration.documents_support import seed_sample_filled_link, seed_sample_submit_link
 from tests.integration.gateway_support import (
     seed_sample_application,
@@ -88,6 +89,18 @@ SEEDERS.update(
     }
 )
 EXPECTED_STATUS.update({"create_idv_task": 201, "init_idv_web": 201, "init_idv_account": 201})
+
+SEEDERS.update(
+    {
+        "create_search_tasks": seed_sample_lists,
+        "get_search_task_summary": seed_sample_dd_task,
+        "get_search_task_details": seed_sample_dd_task,
+        "set_search_task_accepted": seed_sample_dd_task,
+        "set_search_task_metadata": seed_sample_dd_task,
+        "get_search_task_history": seed_sample_dd_task,
+    }
+)
+EXPECTED_STATUS.update({"create_search_tasks": 201, "create_search_setting": 201})
 
 
 def _levels(stage: str, tenant_id: str = "ten_sample") -> Callable[[], None]:

@@ -21,6 +21,7 @@ from kycgate.compliance.idv.schemas import AccountIdvRequest
 from kycgate.core.tenants import Caller
 from tests import specimens
 from tests.conftest import FACES, TenantHandle, atomic_moto, make_tenant, moto_stack
+from tests.integration.kya_support import seed_sample_lists
 from tests.integration.reuse_support import PUBLIC_HOOK
 
 IDV = "/api/v1/compliance/idv"
@@ -125,6 +126,27 @@ def test_matching_passport_selfie_and_fields_accept_pay_once_call_back_and_revie
 
     other = make_tenant("Other")
     assert client.get(f"{IDV}/1", headers=other.headers).status_code == 404
+
+
+def test_an_accepted_task_creates_its_dd_task_from_what_was_read(client: Any, tenant: TenantHandle) -> None:
+    # The same photos as above: the reading and the face match come from this container's recent ones.
+    seed_sample_lists()
+    settings = client.get("/api/v1/compliance/search-settings", headers=tenant.headers).json()["data"]
+    (default,) = [s["search_setting_id"] for s in settings if s["is_default"]]
+    dd = {"auto_create_dd_task": True, "dd_task_callback_url": PUBLIC_HOOK}
+    unknown = client.post(IDV, json=passport_body(**dd, dd_task_search_setting_id=99), headers=tenant.headers)
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["loc"] == ["body", "dd_task_search_setting_id"]
+    assert balance(client, tenant) == 1000  # refused before anything was read, stored or charged
+
+    task = create(client, tenant, **dd, dd_task_search_setting_id=default)
+    assert task["state"] == 0 and task["dd_tasks"] == [task["created_search_task_id"]]
+    details = client.get(f"/api/v1/compliance/task/{task['created_search_task_id']}/details", headers=tenant.headers)
+    assert details.status_code == 200, details.text
+    found = details.json()
+    assert (found["from_idv_id"], found["customer_reference"]) == (task["idv_task_id"], "cus-42")
+    assert found["target"]["name"] == "ANA BEATRIZ SILVA" and found["target"]["birthday"] == PASSPORT.truth["birthday"]
+    deliveries = client.get("/api/v1/webhooks/deliveries", headers=tenant.headers).json()["data"]
+    assert sorted(d["event"] for d in deliveries) == ["dd_task", "idv_task"]
 
 
 def test_one_wrong_expected_name_is_review_with_that_reason(client: Any, tenant: TenantHandle) -> None:

@@ -9,6 +9,9 @@ request" for an operation builds one from three registries, each keyed by a *nam
   ``OPERATION_OBJECTS``: (operation id, parameter name) -> a factory, for an operation whose parameter
   of a shared name is an object of another kind (a KYC submit link's ``token``, not a Re-Use KYC one).
 - ``FIELDS``: request body field name -> a value provider (live token, real photo, existing customer).
+- ``QUERY_VALUES``: required query parameter name -> the plain value a valid request sends, for
+  parameters that name no object (a list route's paging): a route is not one that addresses a
+  tenant's objects for requiring them.
 - ``BODY_RECIPES``: request model name -> a full body, for models whose required fields need more
   than the generic filler can guess (a *new* customer id, a fresh session reference).
 
@@ -544,6 +547,9 @@ OPERATION_OBJECTS: dict[tuple[str, str], Callable[[World, TenantHandle], str]] =
 }
 
 
+# Required query parameters that carry a plain value, not a tenant's object (see the module docstring).
+QUERY_VALUES: dict[str, str] = {}
+
 # ------------------------------------------------------------------------------------ valid requests
 
 IMAGE_FIELD = re.compile(r"(^|_)(proof|selfie|image|photo|face|document_front|document_back)$")
@@ -669,7 +675,9 @@ def valid_request(world: World, op: Operation, tenant: TenantHandle | None = Non
     values = {name: get(name, tenant, op.operation_id) for name in op.path_params}
     # Required parameters, and the capability token of pages that read it from the query string.
     params = {
-        name: get(name, tenant, op.operation_id) for name, required in op.query_params if required or name == "token"
+        name: QUERY_VALUES[name] if name in QUERY_VALUES else get(name, tenant, op.operation_id)
+        for name, required in op.query_params
+        if required or name == "token"
     }
     body = None
     if op.body is not None:
@@ -951,6 +959,6 @@ def png_bytes(width: int, height: int) -> bytes:
 
 
 # The contexts' rows, last: each module updates the registries above (tests/reliability/rows/).
-ROW_MODULES = ("levels", "idv", "uploads", "gateway")
+ROW_MODULES = ("levels", "idv", "uploads", "gateway", "dd")
 for _module in ROW_MODULES:
     importlib.import_module(f"tests.reliability.rows.{_module}")

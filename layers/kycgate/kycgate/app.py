@@ -19,6 +19,7 @@ ROUTER_MODULES = (
     "kycgate.handoff.api",
     "kycgate.webhooks.api",
     "kycgate.compliance.kya.api",
+    "kycgate.compliance.dd.api",
     "kycgate.compliance.idv.api",
     "kycgate.levels.api",
     "kycgate.gateway.api",

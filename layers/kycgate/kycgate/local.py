@@ -14,6 +14,7 @@ from typing import Any
 
 LOCAL_REGION = "us-east-1"
 SWEEP_INTERVAL_SECONDS = 10.0
+DD_REVIEW_INTERVAL_SECONDS = 60.0
 _POLL_SECONDS = 1
 _SCHEDULED_EVENT = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
 
@@ -189,6 +190,19 @@ def outbox_sweeper_loop(stop: threading.Event) -> None:
             logger.exception("local outbox sweeper failed")
 
 
+def review_dd_tasks_loop(stop: threading.Event) -> None:
+    """The review_dd_tasks handler every DD_REVIEW_INTERVAL_SECONDS (AWS: every 15 minutes) until ``stop``:
+    due DD tasks, and every monitored one after a list import, are re-screened."""
+    from kycgate.compliance.dd.monitoring import handler
+    from kycgate.core.logs import logger
+
+    while not stop.wait(DD_REVIEW_INTERVAL_SECONDS):
+        try:
+            handler(_SCHEDULED_EVENT, LocalContext())
+        except Exception:
+            logger.exception("local DD task review failed")
+
+
 def reuse_expiry_sweeper_loop(stop: threading.Event) -> None:
     """The reuse_expiry_sweeper handler every SWEEP_INTERVAL_SECONDS (AWS: every minute) until ``stop``."""
     from kycgate.core.logs import logger
@@ -209,6 +223,7 @@ def background_loops() -> list[Callable[[threading.Event], None]]:
         webhook_worker_loop,
         outbox_sweeper_loop,
         reuse_expiry_sweeper_loop,
+        review_dd_tasks_loop,
         dispatch_worker_loop,
         dispatch_sweeper_loop,
     ]

@@ -71,6 +71,10 @@ def create_task(caller: Caller, request: CreateIdvTaskRequest) -> IdvCreated:
     urls = _urls(request.callback_url, request.dd_task_callback_url)
     photos = _photos(caller.tenant_id, request, request.id_type, "create_idv_task")
     _require_points(caller.tenant_id)
+    if request.auto_create_dd_task and request.dd_task_search_setting_id is not None:
+        _dd().require_setting(
+            caller.tenant_id, request.dd_task_search_setting_id, ["body", "dd_task_search_setting_id"]
+        )
     now = clock.now()
     task = _new_task(caller, request, request.id_type, now, urls)
     task.update(_check(task, photos, now))
@@ -83,6 +87,7 @@ def create_task(caller: Caller, request: CreateIdvTaskRequest) -> IdvCreated:
     stored, deliveries = _stored(caller.tenant_id, build)
     outbox.enqueue([d.ref for d in deliveries])
     _log("idv task checked", caller.tenant_id, stored)
+    _create_dd_task(caller, stored)
     return IdvCreated(idv_task_id=stored["idv_task_id"], timestamp=stored["timestamp"])
 
 
@@ -372,7 +377,6 @@ def _check(task: dict[str, Any], photos: Photos, now: float) -> dict[str, Any]:
         "reject_reasons": result.reject_reasons,
         "face_similarity": round(comparison.similarity, 4) if comparison else None,
         "document_layout": reading.layout,
-        **_dd_task(task, result.state, fields),
     }
 
 
@@ -426,14 +430,33 @@ def _compared(photos: Photos) -> FaceComparison:
         ) from None
 
 
-def _dd_task(task: dict[str, Any], state: IdvState, fields: dict[str, str | None]) -> dict[str, Any]:
-    """The DD task created from an accepted task (seed: auto_create_dd_task): ``created_search_task_id``
-    and ``dd_tasks``. The DD tasks context (compliance/dd) is not on this branch yet, so nothing is
-    created and the task says so in neither field; the request's dd_* fields are validated and kept for
-    when it is wired here."""
-    if task.get("auto_create_dd_task") and state == IdvState.ACCEPT:
-        logger.warning("dd task not created: the DD tasks context is not wired yet", extra={"state": int(state)})
-    return {}
+def _dd() -> Any:
+    from kycgate.compliance.dd import service  # the screening index: only when a DD task is made
+
+    return service
+
+
+def _create_dd_task(caller: Caller, task: dict[str, Any]) -> None:
+    """seed: auto_create_dd_task. An accepted task's read identity is screened as a DD task whose
+    from_idv_id is this task (so after the task is stored: its id comes from the counter); its id goes
+    into created_search_task_id and dd_tasks, and its callback to dd_task_callback_url."""
+    name = task.get("full_name") or " ".join(filter(None, (task.get("first_name"), task.get("last_name"))))
+    if not (task.get("auto_create_dd_task") and task.get("state") == IdvState.ACCEPT and name):
+        return
+    dd_task_id = _dd().create_task_for_idv(
+        caller,
+        name=name,
+        birthday=task.get("birthday"),
+        citizenship=task.get("nationality"),
+        search_setting_id=int(task["dd_task_search_setting_id"]),
+        callback_url=task.get("dd_task_callback_url"),
+        from_idv_id=int(task["idv_task_id"]),
+        customer_reference=task.get("customer_reference"),
+        gender=task.get("gender"),
+    )
+    store.set_dd_task(
+        caller.tenant_id, int(task["idv_task_id"]), {"created_search_task_id": dd_task_id, "dd_tasks": [dd_task_id]}
+    )
 
 
 def _callbacks(tenant_id: str, task: dict[str, Any]) -> list[PendingDelivery]:

@@ -174,6 +174,19 @@ def review_task(tenant_id: str, idv_task_id: int, changes: dict[str, Any], deliv
         raise
 
 
+def set_dd_task(tenant_id: str, idv_task_id: int, changes: dict[str, Any]) -> None:
+    """Record the DD task created from the task, once."""
+    ddb().update_item(
+        **set_attributes(
+            records_table(),
+            key(task_pk(tenant_id, idv_task_id), TASK_SK),
+            changes,
+            "attribute_exists(PK) AND attribute_not_exists(created_search_task_id)",
+            {},
+        )
+    )
+
+
 def get_task(tenant_id: str, idv_task_id: int) -> dict[str, Any] | None:
     response = ddb().get_item(
         TableName=records_table(), Key=key(task_pk(tenant_id, idv_task_id), TASK_SK), ConsistentRead=True

@@ -1,0 +1,3 @@
+from kycgate.compliance.dd.monitoring import handler
+
+__all__ = ["handler"]

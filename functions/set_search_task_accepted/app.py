@@ -1,0 +1,4 @@
+from kycgate.compliance.dd.api import routes
+from kycgate.lambda_entry import handler_for
+
+handler = handler_for(routes, "set_search_task_accepted")
