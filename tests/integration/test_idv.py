@@ -128,18 +128,42 @@ def test_matching_passport_selfie_and_fields_accept_pay_once_call_back_and_revie
     assert client.get(f"{IDV}/1", headers=other.headers).status_code == 404
 
 
-def test_an_accepted_task_creates_its_dd_task_from_what_was_read(client: Any, tenant: TenantHandle) -> None:
-    # The same photos as above: the reading and the face match come from this container's recent ones.
-    seed_sample_lists()
+def default_setting(client: Any, tenant: TenantHandle) -> int:
     settings = client.get("/api/v1/compliance/search-settings", headers=tenant.headers).json()["data"]
     (default,) = [s["search_setting_id"] for s in settings if s["is_default"]]
+    return default
+
+
+def idv_callback(client: Any, tenant: TenantHandle, idv_task_id: int) -> dict[str, Any]:
+    """The payload of the task's one idv_task delivery (the outbox item the callback sends)."""
+    deliveries = client.get("/api/v1/webhooks/deliveries", headers=tenant.headers).json()["data"]
+    (delivery,) = [d for d in deliveries if d["event"] == "idv_task" and d["reference"] == str(idv_task_id)]
+    path = f"/api/v1/webhooks/deliveries/{delivery['delivery_id']}"
+    return client.get(path, headers=tenant.headers).json()["payload"]
+
+
+def test_an_accepted_task_creates_its_dd_task_from_what_was_read(
+    client: Any, tenant: TenantHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same photos as above: the reading and the face match come from this container's recent ones.
+    from botocore.exceptions import ClientError
+
+    from kycgate.compliance.dd import store as dd_store
+    from kycgate.compliance.lists import loader
+
+    default = default_setting(client, tenant)
     dd = {"auto_create_dd_task": True, "dd_task_callback_url": PUBLIC_HOOK}
+    loader.reset()  # this stack's lists bucket is empty: no index to screen against
+    no_list = client.post(IDV, json=passport_body(**dd, dd_task_search_setting_id=default), headers=tenant.headers)
+    assert no_list.status_code == 503 and no_list.headers["content-type"] == "application/problem+json", no_list.text
+    seed_sample_lists()
     unknown = client.post(IDV, json=passport_body(**dd, dd_task_search_setting_id=99), headers=tenant.headers)
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["loc"] == ["body", "dd_task_search_setting_id"]
-    assert balance(client, tenant) == 1000  # refused before anything was read, stored or charged
+    # Both refused before anything was read, stored or charged.
+    assert balance(client, tenant) == 1000 and client.get(IDV, headers=tenant.headers).json()["items"] == []
 
     task = create(client, tenant, **dd, dd_task_search_setting_id=default)
-    assert task["state"] == 0 and task["dd_tasks"] == [task["created_search_task_id"]]
+    assert task["state"] == 0 and task["dd_tasks"] == [task["created_search_task_id"]] and not task["dd_task_error"]
     details = client.get(f"/api/v1/compliance/task/{task['created_search_task_id']}/details", headers=tenant.headers)
     assert details.status_code == 200, details.text
     found = details.json()
@@ -147,6 +171,21 @@ def test_an_accepted_task_creates_its_dd_task_from_what_was_read(client: Any, te
     assert found["target"]["name"] == "ANA BEATRIZ SILVA" and found["target"]["birthday"] == PASSPORT.truth["birthday"]
     deliveries = client.get("/api/v1/webhooks/deliveries", headers=tenant.headers).json()["data"]
     assert sorted(d["event"] for d in deliveries) == ["dd_task", "idv_task"]
+    # The callback is written with the DD task's id, not before it.
+    assert idv_callback(client, tenant, task["idv_task_id"]) == {"event": "idv_task", **task}
+
+    # The DD task's write fails after the IDV task committed: the IDV request still succeeds, paid once,
+    # and its detail and callback say why it has no DD task.
+    def refused(*_: Any, **__: Any) -> None:
+        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "TransactWriteItems")
+
+    monkeypatch.setattr(dd_store, "create_task", refused)
+    failed = create(client, tenant, **dd, dd_task_search_setting_id=default)
+    assert (failed["state"], failed["created_search_task_id"], failed["dd_tasks"]) == (0, None, [])
+    reason = failed["dd_task_error"]
+    assert "ClientError" in reason and f"from_idv_id {failed['idv_task_id']}" in reason
+    assert idv_callback(client, tenant, failed["idv_task_id"]) == {"event": "idv_task", **failed}
+    assert balance(client, tenant) == 800 and len(client.get(IDV, headers=tenant.headers).json()["items"]) == 2
 
 
 def test_one_wrong_expected_name_is_review_with_that_reason(client: Any, tenant: TenantHandle) -> None:
@@ -206,11 +245,13 @@ def test_points_at_the_floor_refuse_every_initiation_with_402(client: Any, stack
 
 
 def test_mobile_initiation_uploads_once_with_its_token(client: Any, tenant: TenantHandle) -> None:
-    started = client.post(
-        f"{IDV}/account",
-        json={"workflow_id": 3, "country": "UTO", "customer_reference": "app-1", "expected_name": "Ana Silva Beatriz"},
-        headers=tenant.headers,
-    )
+    seed_sample_lists()
+    body = {"workflow_id": 3, "country": "UTO", "customer_reference": "app-1", "expected_name": "Ana Silva Beatriz"}
+    dd = {"auto_create_dd_task": True, "dd_task_search_setting_id": default_setting(client, tenant)}
+    unknown_setting = {**body, **dd, "dd_task_search_setting_id": 99}
+    unknown = client.post(f"{IDV}/account", json=unknown_setting, headers=tenant.headers)
+    assert unknown.status_code == 422 and "dd_task_search_setting_id" in unknown.text
+    started = client.post(f"{IDV}/account", json={**body, **dd, "callback_url": PUBLIC_HOOK}, headers=tenant.headers)
     assert started.status_code == 201, started.text
     token, idv_task_id = started.json()["sdk_token"], started.json()["idv_task_id"]
     assert len(base64.urlsafe_b64decode(token + "=")) == 32
@@ -226,6 +267,12 @@ def test_mobile_initiation_uploads_once_with_its_token(client: Any, tenant: Tena
     result = uploaded.json()
     assert result["idv_task_id"] == idv_task_id and result["progress"] == "completed" and result["state"] == 0
     assert balance(client, tenant) == 900
+    # The customer's token has no API key: the DD task is created as the key that initiated the task.
+    assert result["dd_tasks"] == [result["created_search_task_id"]] and result["created_search_task_id"]
+    assert idv_callback(client, tenant, idv_task_id)["created_search_task_id"] == result["created_search_task_id"]
+    path = f"/api/v1/compliance/task/{result['created_search_task_id']}/details"
+    found = client.get(path, headers=tenant.headers).json()
+    assert (found["from_idv_id"], found["employee_account"]) == (idv_task_id, tenant.key_id)
     again = client.post(f"{IDV}/sdk/upload", json={**photos, "face_image": b64(SAME_PERSON)})
     assert again.status_code == 409 and balance(client, tenant) == 900
     unknown = client.post(f"{IDV}/sdk/upload", json={**photos, "token": "x" * 43})

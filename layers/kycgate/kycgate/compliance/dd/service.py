@@ -148,6 +148,11 @@ def require_setting(tenant_id: str, setting_id: int, loc: list[str | int]) -> No
         raise Unprocessable(message, errors=[field_error(loc, message, "not_found")])
 
 
+def require_lists() -> None:
+    """503 while no sanctions list is loaded: for the same caller, before it writes anything."""
+    _index()
+
+
 def _task_setting(setting: dict[str, Any]) -> dict[str, Any]:
     """The setting as the task used it (later edits of the setting do not rewrite a task's history)."""
     keep = ("search_setting_id", "name", "match_threshold", "birth_date_mismatch_excludes", "monitoring_interval_days")

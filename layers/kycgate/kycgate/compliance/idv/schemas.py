@@ -252,6 +252,9 @@ class IdvTask(WireModel):
     review_reasons: list[str] = Field(default_factory=list)
     reject_reasons: list[str] = Field(default_factory=list)
     created_search_task_id: int | None = None
+    dd_task_error: str | None = Field(
+        None, description="why auto_create_dd_task created no DD task for this accepted task (null otherwise)"
+    )
     audit_status: AuditStatus = AuditStatus.PENDING
     audit_timestamp: int | None = None
     auditor_employee_account: str | None = None

@@ -5,6 +5,13 @@ Three ways in, one check: ``create_task`` (the tenant uploads everything at once
 ``initiate_account`` (a task waits for the customer's photos, sent through the hosted page or a mobile
 app with a token for that task alone: ``upload``). Reading and face matching run before anything is
 written; the task, its points and its callback then commit in one transaction.
+
+``auto_create_dd_task``: what the DD task needs (the search setting, a loaded sanctions list) is
+checked before anything is written. An accepted task then commits without its callback; the DD task
+is created (its from_idv_id is the stored task's id), and one conditional write records its id, or
+``dd_task_error`` when it could not be created, together with the task's callback, so the callback
+carries created_search_task_id. A DD failure there never fails the IDV request: the task is stored
+and paid for, and its detail says why it has no DD task.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from kycgate.compliance.idv.schemas import (
 )
 from kycgate.compliance.idv.vocabulary import ID_SUB_TYPES, WEB_WORKFLOWS, AuditStatus, IdType, IdvState, Progress
 from kycgate.core import clock, ids, listing
-from kycgate.core.errors import Conflict, NotFound, PaymentRequired, Unprocessable, field_error
+from kycgate.core.errors import Conflict, NotFound, PaymentRequired, Problem, Unprocessable, field_error
 from kycgate.core.logs import logger
 from kycgate.core.settings import get_settings
 from kycgate.core.tenants import Caller
@@ -71,28 +78,32 @@ def create_task(caller: Caller, request: CreateIdvTaskRequest) -> IdvCreated:
     urls = _urls(request.callback_url, request.dd_task_callback_url)
     photos = _photos(caller.tenant_id, request, request.id_type, "create_idv_task")
     _require_points(caller.tenant_id)
-    if request.auto_create_dd_task and request.dd_task_search_setting_id is not None:
-        _dd().require_setting(
-            caller.tenant_id, request.dd_task_search_setting_id, ["body", "dd_task_search_setting_id"]
-        )
+    if request.auto_create_dd_task:
+        _require_dd_setting(caller.tenant_id, request.dd_task_search_setting_id)
+        _dd().require_lists()
     now = clock.now()
     task = _new_task(caller, request, request.id_type, now, urls)
     task.update(_check(task, photos, now))
     cost, floor = get_settings().idv_points_cost, get_settings().idv_points_floor
+    with_dd = _dd_name(task) is not None
 
     def build(idv_task_id: int) -> store.NewTask:
         task["idv_task_id"] = idv_task_id
-        return task, _callbacks(caller.tenant_id, task), [store.points_update(caller.tenant_id, cost, more_than=floor)]
+        deliveries = [] if with_dd else _callbacks(caller.tenant_id, task)
+        return task, deliveries, [store.points_update(caller.tenant_id, cost, more_than=floor)]
 
     stored, deliveries = _stored(caller.tenant_id, build)
     outbox.enqueue([d.ref for d in deliveries])
     _log("idv task checked", caller.tenant_id, stored)
-    _create_dd_task(caller, stored)
+    if with_dd:
+        _create_dd_task(caller.tenant_id, caller, stored)
     return IdvCreated(idv_task_id=stored["idv_task_id"], timestamp=stored["timestamp"])
 
 
 def initiate_web(caller: Caller, request: InitIdvRequest, public_base: str) -> IdvInitiated:
     urls = _urls(request.callback_url, request.dd_task_callback_url)
+    if request.auto_create_dd_task:
+        _require_dd_setting(caller.tenant_id, request.dd_task_search_setting_id)
     for field in ("success_url", "error_url"):
         checked_url(field, getattr(request, field))
     with_face, capture = WEB_WORKFLOWS[request.workflow_id]
@@ -114,6 +125,8 @@ def initiate_web(caller: Caller, request: InitIdvRequest, public_base: str) -> I
 
 def initiate_account(caller: Caller, request: AccountIdvRequest) -> IdvAccountInitiated:
     urls = _urls(request.callback_url, request.dd_task_callback_url)
+    if request.auto_create_dd_task:
+        _require_dd_setting(caller.tenant_id, request.dd_task_search_setting_id)
     # The seed: the mobile flow verifies ID cards, with the customer's face.
     extra = {"channel": "mobile", "workflow_id": request.workflow_id, "with_face": True}
     task, token = _initiate(caller, request, IdType.ID_CARD, urls, extra)
@@ -121,7 +134,8 @@ def initiate_account(caller: Caller, request: AccountIdvRequest) -> IdvAccountIn
 
 
 def upload(request: SdkUploadRequest) -> IdvTask:
-    """The photos of an initiated task, with its token: checked, paid for, called back (once)."""
+    """The photos of an initiated task, with its token: checked, paid for, called back (once); its DD
+    task, when the initiation asked for one, created as the API key that initiated it."""
     holder = store.get_token(ids.digest(request.token))
     if holder is None:
         raise NotFound("Unknown or expired token; initiate a new IDV transaction.")
@@ -136,10 +150,15 @@ def upload(request: SdkUploadRequest) -> IdvTask:
             errors=[field_error(["body", "face_image"], "required by this workflow", "missing")],
         )
     photos = _photos(tenant_id, request, IdType(task["id_type"]), "upload_idv_photos", face_required=with_face)
+    if task.get("auto_create_dd_task"):
+        # The list only: a setting gone since the initiation is the tenant's to see in the detail, not
+        # the customer's to fix.
+        _dd().require_lists()
     now = clock.now()
     result = {**_check(task, photos, now), "progress": str(Progress.COMPLETED), "completed_timestamp": int(now)}
     done = {**task, **result}
-    deliveries = _callbacks(tenant_id, done)
+    with_dd = _dd_name(done) is not None
+    deliveries = [] if with_dd else _callbacks(tenant_id, done)
     try:
         store.complete_task(tenant_id, idv_task_id, result, get_settings().idv_points_cost, deliveries)
     except store.TaskNotWaiting:
@@ -148,6 +167,8 @@ def upload(request: SdkUploadRequest) -> IdvTask:
         raise PaymentRequired("The tenant's points do not cover this verification; nothing was charged.") from None
     outbox.enqueue([d.ref for d in deliveries])
     _log("idv task checked", tenant_id, done)
+    if with_dd:
+        _create_dd_task(tenant_id, _initiator(tenant_id, done), done)
     return _wire(done)
 
 
@@ -314,6 +335,8 @@ def _new_task(caller: Caller, request: Any, id_type: IdType, now: float, urls: d
         "timestamp": int(now),
         "created_at": clock.iso(now),
         "creator_account": caller.account,
+        # The API key a later upload (web, mobile: a customer's token) creates the DD task as.
+        "creator": {k: v for k, v in caller._asdict().items() if k not in ("tenant_id", "scopes")},
         **urls,
     }
 
@@ -436,27 +459,81 @@ def _dd() -> Any:
     return service
 
 
-def _create_dd_task(caller: Caller, task: dict[str, Any]) -> None:
-    """seed: auto_create_dd_task. An accepted task's read identity is screened as a DD task whose
-    from_idv_id is this task (so after the task is stored: its id comes from the counter); its id goes
-    into created_search_task_id and dd_tasks, and its callback to dd_task_callback_url."""
+def _require_dd_setting(tenant_id: str, setting_id: int | None) -> None:
+    assert setting_id is not None  # schemas: required with auto_create_dd_task
+    _dd().require_setting(tenant_id, setting_id, ["body", "dd_task_search_setting_id"])
+
+
+def _dd_name(task: dict[str, Any]) -> str | None:
+    """The name a DD task screens, when the task gets one: auto_create_dd_task, accepted, a name read."""
     name = task.get("full_name") or " ".join(filter(None, (task.get("first_name"), task.get("last_name"))))
-    if not (task.get("auto_create_dd_task") and task.get("state") == IdvState.ACCEPT and name):
+    return name if task.get("auto_create_dd_task") and task.get("state") == IdvState.ACCEPT and name else None
+
+
+def _initiator(tenant_id: str, task: dict[str, Any]) -> Caller | None:
+    creator = task.get("creator")
+    if not creator:
+        return None
+    return Caller(tenant_id=tenant_id, **{**creator, "key_number": int(creator["key_number"])}, scopes=())
+
+
+def _create_dd_task(tenant_id: str, caller: Caller | None, task: dict[str, Any]) -> None:
+    """seed: auto_create_dd_task. The stored, accepted ``task``'s read identity screened as a DD task
+    whose from_idv_id is this task; its id (or why there is none: ``dd_task_error``) recorded with the
+    task's callback, once. ``task`` is updated with what was recorded."""
+    idv_task_id = int(task["idv_task_id"])
+    try:
+        if caller is None:
+            raise _NoInitiator
+        dd_task_id = _dd().create_task_for_idv(
+            caller,
+            name=_dd_name(task),
+            birthday=task.get("birthday"),
+            citizenship=task.get("nationality"),
+            search_setting_id=int(task["dd_task_search_setting_id"]),
+            callback_url=task.get("dd_task_callback_url"),
+            from_idv_id=idv_task_id,
+            customer_reference=task.get("customer_reference"),
+            gender=task.get("gender"),
+        )
+        changes: dict[str, Any] = {"created_search_task_id": dd_task_id, "dd_tasks": [dd_task_id]}
+    except Exception as exc:  # the IDV task is stored and paid for: its DD part is reported, not raised
+        changes = {"dd_task_error": _dd_failure(exc, idv_task_id)}
+        # The type only: a validation error's text holds the read name.
+        logger.warning(
+            "dd task from idv task not created",
+            extra={"tenant_id": tenant_id, "idv_task_id": idv_task_id, "error": type(exc).__name__},
+        )
+    task.update(changes)
+    deliveries = _callbacks(tenant_id, task)
+    try:
+        store.set_dd_task(tenant_id, idv_task_id, changes, deliveries)
+    except Exception:
+        # The IDV task is stored and paid for, the DD task (from_idv_id) too: a 5xx here would only make
+        # the tenant retry into a second task and a second charge. What is lost is this link and the
+        # task's callback; the detail (GET) still shows the task.
+        logger.exception("idv task's dd task not recorded", extra={"tenant_id": tenant_id, "idv_task_id": idv_task_id})
         return
-    dd_task_id = _dd().create_task_for_idv(
-        caller,
-        name=name,
-        birthday=task.get("birthday"),
-        citizenship=task.get("nationality"),
-        search_setting_id=int(task["dd_task_search_setting_id"]),
-        callback_url=task.get("dd_task_callback_url"),
-        from_idv_id=int(task["idv_task_id"]),
-        customer_reference=task.get("customer_reference"),
-        gender=task.get("gender"),
-    )
-    store.set_dd_task(
-        caller.tenant_id, int(task["idv_task_id"]), {"created_search_task_id": dd_task_id, "dd_tasks": [dd_task_id]}
-    )
+    outbox.enqueue([d.ref for d in deliveries])
+
+
+class _NoInitiator(Exception):
+    """A task initiated before its initiator was stored: no API key to create its DD task as."""
+
+
+def _dd_failure(exc: Exception, idv_task_id: int) -> str:
+    """Why the DD task was not created, for the tenant (no read value: a ValidationError names its field)."""
+    from pydantic import ValidationError
+
+    retry = f"create it with POST /api/v1/compliance/task and from_idv_id {idv_task_id}"
+    if isinstance(exc, Problem):
+        return f"{exc.detail} ({retry})"
+    if isinstance(exc, ValidationError):
+        fields = ", ".join(".".join(map(str, e["loc"])) + f": {e['msg']}" for e in exc.errors(include_input=False))
+        return f"the identity read from the document is not a valid DD target ({fields}); {retry}"
+    if isinstance(exc, _NoInitiator):
+        return f"the task was initiated before kycgate kept its API key; {retry}"
+    return f"the DD task could not be stored ({type(exc).__name__}); {retry}"
 
 
 def _callbacks(tenant_id: str, task: dict[str, Any]) -> list[PendingDelivery]:

@@ -8,7 +8,8 @@ token) live in SessionsTable under their SHA-256 digest only.
 
 DynamoDB calls: create 2 (the id counter's GetItem, then one TransactWriteItems: counter step, task,
 points, callback delivery and its count); initiate 2 (the same, with the token instead of the points); upload 2
-(the token's GetItem, then one TransactWriteItems: task, points, delivery); the hosted page 2 (token,
+(the token's GetItem, then one TransactWriteItems: task, points, delivery); with a DD task, after either,
+one TransactWriteItems (its id on the task, the task's delivery); the hosted page 2 (token,
 task); get 1; review 2
 (GetItem, then the update with its callback).
 """
@@ -174,17 +175,20 @@ def review_task(tenant_id: str, idv_task_id: int, changes: dict[str, Any], deliv
         raise
 
 
-def set_dd_task(tenant_id: str, idv_task_id: int, changes: dict[str, Any]) -> None:
-    """Record the DD task created from the task, once."""
-    ddb().update_item(
-        **set_attributes(
+def set_dd_task(tenant_id: str, idv_task_id: int, changes: dict[str, Any], deliveries: list[PendingDelivery]) -> None:
+    """Record the DD task created from the task (or why there is none), once, with the task's callback."""
+    update = {
+        "Update": set_attributes(
             records_table(),
             key(task_pk(tenant_id, idv_task_id), TASK_SK),
             changes,
-            "attribute_exists(PK) AND attribute_not_exists(created_search_task_id)",
+            "attribute_exists(PK) AND attribute_not_exists(created_search_task_id)"
+            " AND attribute_not_exists(dd_task_error)",
             {},
         )
-    )
+    }
+    items = [update, *delivery_puts(deliveries)]
+    counters.retry_conflicts(partial(ddb().transact_write_items, TransactItems=items))
 
 
 def get_task(tenant_id: str, idv_task_id: int) -> dict[str, Any] | None:
