@@ -78,32 +78,30 @@ def create_task(caller: Caller, request: CreateIdvTaskRequest) -> IdvCreated:
     urls = _urls(request.callback_url, request.dd_task_callback_url)
     photos = _photos(caller.tenant_id, request, request.id_type, "create_idv_task")
     _require_points(caller.tenant_id)
-    if request.auto_create_dd_task:
-        _require_dd_setting(caller.tenant_id, request.dd_task_search_setting_id)
+    if _require_dd_setting(caller.tenant_id, request):
         _dd().require_lists()
     now = clock.now()
     task = _new_task(caller, request, request.id_type, now, urls)
     task.update(_check(task, photos, now))
     cost, floor = get_settings().idv_points_cost, get_settings().idv_points_floor
-    with_dd = _dd_name(task) is not None
+    dd_name = _dd_name(task)
 
     def build(idv_task_id: int) -> store.NewTask:
         task["idv_task_id"] = idv_task_id
-        deliveries = [] if with_dd else _callbacks(caller.tenant_id, task)
+        deliveries = [] if dd_name else _callbacks(caller.tenant_id, task)
         return task, deliveries, [store.points_update(caller.tenant_id, cost, more_than=floor)]
 
     stored, deliveries = _stored(caller.tenant_id, build)
     outbox.enqueue([d.ref for d in deliveries])
     _log("idv task checked", caller.tenant_id, stored)
-    if with_dd:
-        _create_dd_task(caller.tenant_id, caller, stored)
+    if dd_name:
+        _create_dd_task(caller.tenant_id, caller, stored, dd_name)
     return IdvCreated(idv_task_id=stored["idv_task_id"], timestamp=stored["timestamp"])
 
 
 def initiate_web(caller: Caller, request: InitIdvRequest, public_base: str) -> IdvInitiated:
     urls = _urls(request.callback_url, request.dd_task_callback_url)
-    if request.auto_create_dd_task:
-        _require_dd_setting(caller.tenant_id, request.dd_task_search_setting_id)
+    _require_dd_setting(caller.tenant_id, request)
     for field in ("success_url", "error_url"):
         checked_url(field, getattr(request, field))
     with_face, capture = WEB_WORKFLOWS[request.workflow_id]
@@ -125,8 +123,7 @@ def initiate_web(caller: Caller, request: InitIdvRequest, public_base: str) -> I
 
 def initiate_account(caller: Caller, request: AccountIdvRequest) -> IdvAccountInitiated:
     urls = _urls(request.callback_url, request.dd_task_callback_url)
-    if request.auto_create_dd_task:
-        _require_dd_setting(caller.tenant_id, request.dd_task_search_setting_id)
+    _require_dd_setting(caller.tenant_id, request)
     # The seed: the mobile flow verifies ID cards, with the customer's face.
     extra = {"channel": "mobile", "workflow_id": request.workflow_id, "with_face": True}
     task, token = _initiate(caller, request, IdType.ID_CARD, urls, extra)
@@ -157,8 +154,8 @@ def upload(request: SdkUploadRequest) -> IdvTask:
     now = clock.now()
     result = {**_check(task, photos, now), "progress": str(Progress.COMPLETED), "completed_timestamp": int(now)}
     done = {**task, **result}
-    with_dd = _dd_name(done) is not None
-    deliveries = [] if with_dd else _callbacks(tenant_id, done)
+    dd_name = _dd_name(done)
+    deliveries = [] if dd_name else _callbacks(tenant_id, done)
     try:
         store.complete_task(tenant_id, idv_task_id, result, get_settings().idv_points_cost, deliveries)
     except store.TaskNotWaiting:
@@ -167,8 +164,8 @@ def upload(request: SdkUploadRequest) -> IdvTask:
         raise PaymentRequired("The tenant's points do not cover this verification; nothing was charged.") from None
     outbox.enqueue([d.ref for d in deliveries])
     _log("idv task checked", tenant_id, done)
-    if with_dd:
-        _create_dd_task(tenant_id, _initiator(tenant_id, done), done)
+    if dd_name:
+        _create_dd_task(tenant_id, _initiator(tenant_id, done), done, dd_name)
     return _wire(done)
 
 
@@ -459,9 +456,13 @@ def _dd() -> Any:
     return service
 
 
-def _require_dd_setting(tenant_id: str, setting_id: int | None) -> None:
-    assert setting_id is not None  # schemas: required with auto_create_dd_task
+def _require_dd_setting(tenant_id: str, request: CreateIdvTaskRequest | InitIdvRequest | AccountIdvRequest) -> bool:
+    """Whether the request asks for a DD task (then with a setting of the tenant's: 422 otherwise)."""
+    setting_id = request.dd_task_search_setting_id  # schemas: required with auto_create_dd_task
+    if not request.auto_create_dd_task or setting_id is None:
+        return False
     _dd().require_setting(tenant_id, setting_id, ["body", "dd_task_search_setting_id"])
+    return True
 
 
 def _dd_name(task: dict[str, Any]) -> str | None:
@@ -477,7 +478,7 @@ def _initiator(tenant_id: str, task: dict[str, Any]) -> Caller | None:
     return Caller(tenant_id=tenant_id, **{**creator, "key_number": int(creator["key_number"])}, scopes=())
 
 
-def _create_dd_task(tenant_id: str, caller: Caller | None, task: dict[str, Any]) -> None:
+def _create_dd_task(tenant_id: str, caller: Caller | None, task: dict[str, Any], name: str) -> None:
     """seed: auto_create_dd_task. The stored, accepted ``task``'s read identity screened as a DD task
     whose from_idv_id is this task; its id (or why there is none: ``dd_task_error``) recorded with the
     task's callback, once. ``task`` is updated with what was recorded."""
@@ -487,7 +488,7 @@ def _create_dd_task(tenant_id: str, caller: Caller | None, task: dict[str, Any])
             raise _NoInitiator
         dd_task_id = _dd().create_task_for_idv(
             caller,
-            name=_dd_name(task),
+            name=name,
             birthday=task.get("birthday"),
             citizenship=task.get("nationality"),
             search_setting_id=int(task["dd_task_search_setting_id"]),
