@@ -453,10 +453,13 @@ def reuse_session(world: World, tenant: TenantHandle) -> dict[str, Any]:
 
 
 def _alert(world: World, tenant: TenantHandle) -> str:
-    # One failed selfie with max_retry_attempts 0 exhausts the session and raises the alert.
+    # One failed selfie with max_retry_attempts 0 exhausts the session and raises the alert. The
+    # session's body first: building it enables Re-Use KYC (once per tenant) with the default attempts,
+    # which would undo the 0 when the alert is the tenant's first session.
+    session_body = _session_body(world, tenant)
     _enable_reuse(world, tenant, max_retry_attempts=0)
     try:
-        token = reuse_session(world, tenant)["token"]
+        token = world.ok("POST", "/api/v1/kyc/reuse/sessions", tenant, json=session_body)["token"]
         body = {"token": token, "proof": photo(OTHER_PERSON_PHOTO)}
         result = world.ok("POST", "/api/v1/kyc/reuse/sessions/submit", tenant, json=body)
     finally:

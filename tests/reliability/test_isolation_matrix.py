@@ -186,12 +186,27 @@ def _with_ghost_ids(world: World, op: Operation, request: Request) -> tuple[Requ
         elif value in sent:
             prefix = value.split("_", 1)[0] + "_" if re.match(r"^[a-z]+_", value) else "ghost-"
             renamed[value] = prefix + uuid.uuid4().hex[: max(8, len(value) - len(prefix))]
+    integers = {old: new for old, new in renamed.items() if old.isdigit()}
     for old, new in renamed.items():
-        # An integer id is replaced where it stands alone: "1" is also in "/api/v1/".
-        sent = re.sub(rf"(?<!\w){old}(?!\w)", new, sent) if old.isdigit() else sent.replace(old, new)
+        if not old.isdigit():
+            sent = sent.replace(old, new)
     url, params, body = json.loads(sent)
-    ghost = Request(request.method, url, request.tenant, params, body, request.files)
+    # An integer id is replaced where it is a whole value: "1" is also in "/api/v1/", and "/12+" can be
+    # in a base64 photo.
+    url = "/".join(integers.get(segment, segment) for segment in url.split("/"))
+    ghost = Request(request.method, url, request.tenant, _swap(params, integers), _swap(body, integers), request.files)
     return ghost, {new: old for old, new in renamed.items()}
+
+
+def _swap(value: Any, integers: dict[str, str]) -> Any:
+    """``value`` with each whole value that is one of A's integer ids replaced, kept of its own type."""
+    if isinstance(value, dict):
+        return {k: _swap(v, integers) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_swap(v, integers) for v in value]
+    if isinstance(value, bool) or not isinstance(value, int | str) or str(value) not in integers:
+        return value
+    return type(value)(integers[str(value)])
 
 
 def _is_uuid(value: str) -> bool:
