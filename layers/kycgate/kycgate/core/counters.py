@@ -14,13 +14,20 @@ re-evaluated). One item sustains about 1,000 writes a second: far above a tenant
 
 from __future__ import annotations
 
-import random
-import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-from kycgate.core.dynamo import batch_get, cancellation_reasons, ddb, from_item, key, records_table, to_value
+from kycgate.core.dynamo import (
+    batch_get,
+    cancellation_reasons,
+    ddb,
+    from_item,
+    key,
+    pause_before_retry,
+    records_table,
+    to_value,
+)
 from kycgate.core.errors import ServiceUnavailable
 from kycgate.core.tenants import tenant_pk
 
@@ -116,7 +123,7 @@ def retry_conflicts(write: Callable[[], T]) -> T:
         except Exception as exc:
             if not any(r.get("Code") == "TransactionConflict" for r in cancellation_reasons(exc)):
                 raise
-        time.sleep(random.uniform(0, _CONFLICT_BACKOFF_SECONDS * 2**attempt))  # noqa: S311 - jitter
+        pause_before_retry(attempt, _CONFLICT_BACKOFF_SECONDS)
     raise ServiceUnavailable("Too many writes at once; retry shortly.")
 
 

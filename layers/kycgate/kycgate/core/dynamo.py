@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Sequence
 from decimal import Decimal
@@ -16,6 +17,9 @@ from kycgate.core.settings import get_settings
 # BatchGetItem takes 100 keys; what DynamoDB leaves unprocessed (throughput) is asked again, backing off.
 _BATCH_GET_KEYS = 100
 _BATCH_GET_TRIES = 5
+# The longest pause between two tries of a write: a request's tries must end well inside API
+# Gateway's 29 s. Uncapped, a dozen doublings from 10 ms slept 20 s on average (41 s at worst).
+_MAX_PAUSE_SECONDS = 0.25
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -83,10 +87,15 @@ def batch_get(table: str, keys: Sequence[dict[str, Any]], *, consistent: bool = 
             request = response.get("UnprocessedKeys") or {}
             if not request:
                 break
-            time.sleep(0.05 * 2**attempt)
+            pause_before_retry(attempt, 0.05)
         else:
             raise ServiceUnavailable("The records table is busy; retry shortly.")
     return found
+
+
+def pause_before_retry(attempt: int, base_seconds: float) -> None:
+    """Sleep before try ``attempt + 1``: full jitter over ``base_seconds * 2**attempt``, capped."""
+    time.sleep(random.uniform(0, min(_MAX_PAUSE_SECONDS, base_seconds * 2**attempt)))  # noqa: S311 - jitter
 
 
 def _error_response(exc: Exception) -> dict[str, Any]:

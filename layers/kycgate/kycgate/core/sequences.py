@@ -11,12 +11,10 @@ counter, or a count of core.counters the create moves).
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from kycgate.core.dynamo import cancellation_reasons, ddb, key, records_table
+from kycgate.core.dynamo import cancellation_reasons, ddb, key, pause_before_retry, records_table
 from kycgate.core.errors import ServiceUnavailable
 from kycgate.core.tenants import tenant_pk
 
@@ -55,7 +53,7 @@ def create_with_next_id(tenant_id: str, kind: str, build: BuildItems) -> int:
             lost_race = reasons and reasons[0].get("Code") == "ConditionalCheckFailed"
             if not (lost_race or any(r.get("Code") == "TransactionConflict" for r in reasons)):
                 raise
-        time.sleep(random.uniform(0, _BACKOFF_SECONDS * 2**attempt))  # noqa: S311 - jitter, not a secret
+        pause_before_retry(attempt, _BACKOFF_SECONDS)
     raise ServiceUnavailable(f"Too many {kind} creates at once; retry shortly.")
 
 
