@@ -161,6 +161,7 @@ def serve_emulator(port: int) -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     item_rollback()
     retention_check_per_queue()
+    update_expressions_parsed_once()
     with atomic_moto():
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         server.start()
@@ -231,6 +232,61 @@ def retention_check_per_queue() -> None:
         return int(retention) + message.sent_timestamp / 1000 > unix_time()  # type: ignore[operator]
 
     SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]
+
+
+def update_expressions_parsed_once() -> None:
+    """moto parses each UpdateItem's UpdateExpression twice (once to list the placeholders it uses,
+    once to run it), deep-copies the tree, and walks it with ten validators, the first three of which
+    look only at the expression, its attribute names and the table's key attributes; the first of them
+    searches the whole tree again at every node. The worker's two UpdateItems send the same few
+    expressions over and over, so here an expression is parsed once per string (the tree kept pickled:
+    each use gets a fresh copy, as moto's deepcopy gave), the tree is copied by pickle (same result,
+    a tenth of the time), and those three syntax-only validators run once per (expression, names,
+    key attributes) that passed them. The validators that read the item and the values all still run."""
+    import functools
+    import pickle
+
+    from moto.dynamodb import models, responses
+    from moto.dynamodb.parsing import validators
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+    syntax_only = 3  # ActionCountValidator, OverlappingPathsValidator, UpdateHashRangeKeyValidator
+
+    @functools.lru_cache(maxsize=256)
+    def parsed(expression: str) -> bytes:
+        tree = UpdateExpressionParser.make(expression)
+        tree.bench_expression = expression
+        return pickle.dumps(tree)
+
+    class Parser:
+        @staticmethod
+        def make(expression: str) -> Any:
+            return pickle.loads(parsed(expression))
+
+    passed: set[tuple[Any, ...]] = set()
+
+    def validate(validator: Any) -> Any:
+        tree = validator.node_to_validate
+        key = (
+            getattr(tree, "bench_expression", None),
+            tuple(sorted((validator.expression_attribute_names or {}).items())),
+            tuple(validator.table.table_key_attrs),
+        )
+        processors = validator.processors
+        if key[0] is not None and key in passed:
+            processors = processors[syntax_only:]
+        else:
+            for processor in processors[:syntax_only]:
+                tree = processor.traverse(tree)
+            passed.add(key)
+            processors = processors[syntax_only:]
+        for processor in processors:
+            tree = processor.traverse(tree)
+        return tree
+
+    models.UpdateExpressionParser = responses.UpdateExpressionParser = Parser  # type: ignore[assignment,misc]
+    validators.deepcopy = lambda value: pickle.loads(pickle.dumps(value))  # type: ignore[assignment]
+    validators.UpdateExpressionValidator.validate = validate  # type: ignore[method-assign]
 
 
 class MotoProcess:
