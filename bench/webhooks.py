@@ -117,7 +117,8 @@ def serve_receiver() -> None:
 
 
 def produce(url: str, rate: float, seconds: float) -> None:
-    """Commit deliveries through the outbox at ``rate`` per second; print {delivery id: commit start}."""
+    """Commit deliveries through the outbox at ``rate`` per second; print {delivery id: commit start} and
+    this process's CPU seconds."""
     from kycgate.webhooks import outbox
 
     committed: dict[str, float] = {}
@@ -131,7 +132,7 @@ def produce(url: str, rate: float, seconds: float) -> None:
             committed[pending.delivery_id] = at
 
     # A pool, so that one slow commit does not lower the rate offered.
-    with ThreadPoolExecutor(8) as pool:
+    with ThreadPoolExecutor(32) as pool:
         started = time.perf_counter()
         futures = []
         for i in range(round(rate * seconds)):
@@ -139,7 +140,32 @@ def produce(url: str, rate: float, seconds: float) -> None:
             futures.append(pool.submit(commit_one))
         for future in futures:
             future.result()
-    print(json.dumps(committed))
+    print(json.dumps({"committed": committed, "cpu": time.process_time()}))
+
+
+def poll() -> None:
+    """One poller of the event source: long-poll receive, the worker's handler, delete, until stdin closes
+    and the queue is empty; then print what it handled, the handler's CPU and this process's CPU."""
+    from kycgate.core import aws
+    from kycgate.local import drain_once
+
+    closed = threading.Event()
+    threading.Thread(target=lambda: (sys.stdin.read(), closed.set()), daemon=True).start()
+    meter = Meter()
+    handled = 0
+    with contextlib.redirect_stdout(io.StringIO()):  # the handler's EMF metric lines
+        handler = timed_handler(meter)
+        for service in ("sqs", "dynamodb"):  # made before the clock starts
+            aws.client(service)
+        sys.__stdout__.write("ready\n")
+        sys.__stdout__.flush()
+        started = time.process_time()
+        while True:
+            result = drain_once(handler, wait_seconds=1)
+            handled += result.deleted
+            if result.received == 0 and closed.is_set():
+                break
+    print(json.dumps({"handled": handled, "handler_cpu": meter.cpu, "cpu": time.process_time() - started}))
 
 
 def free_port() -> int:
@@ -484,7 +510,7 @@ def spread(values: list[float], fmt: str) -> str:
     return f"median {statistics.median(values):{fmt}} (range {min(values):{fmt}}-{max(values):{fmt}})"
 
 
-def run(count: int, rounds: int, rate: float, seconds: float) -> None:
+def run(count: int, rounds: int, rate: float, seconds: float, poller_count: int) -> None:
     from standardwebhooks.webhooks import Webhook
 
     load_before = os.getloadavg()
@@ -539,28 +565,31 @@ def run(count: int, rounds: int, rate: float, seconds: float) -> None:
             floor_cpu.append(f_cpu)
             ratios.append(w_cpu / f_cpu)
 
-        # Latency at the rate offered, the producer in a process of its own.
+        # Latency at the rate offered: the producer and each event source poller in a process of its own.
+        pollers = [
+            subprocess.Popen(
+                [sys.executable, __file__, "--poll"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            )
+            for _ in range(poller_count)
+        ]
+        for poller in pollers:
+            assert poller.stdout is not None
+            poller.stdout.readline()  # ready: imported, clients made
+        emulator_before, phase_started = emulator_cpu(), time.perf_counter()
         producer = subprocess.Popen(
             [sys.executable, __file__, "--produce", receiver.url, str(rate), str(seconds)],
             stdout=subprocess.PIPE,
             text=True,
         )
-        load_meter = Meter()
-        loaded = timed_handler(load_meter)
-        from kycgate.local import drain_once
-
-        handled = 0
-        emulator_before, phase_started, process_before = emulator_cpu(), time.perf_counter(), time.process_time()
-        while True:
-            result = drain_once(loaded, wait_seconds=1)
-            handled += result.deleted
-            if result.received == 0 and producer.poll() is not None:
-                break
+        out, _ = producer.communicate()
+        produced = json.loads(out)
+        committed_at: dict[str, float] = produced["committed"]
+        polled = [json.loads(poller.communicate()[0]) for poller in pollers]  # stdin closed: drain, then stop
         phase_wall = time.perf_counter() - phase_started
         busy = [(after - before) / phase_wall for after, before in zip(emulator_cpu(), emulator_before, strict=True)]
-        worker_busy = (time.process_time() - process_before) / phase_wall
-        out, _ = producer.communicate()
-        committed_at: dict[str, float] = json.loads(out)
+        handled = sum(p["handled"] for p in polled)
+        handler_cpu = sum(p["handler_cpu"] for p in polled)
+        poller_busy = "+".join(f"{p['cpu'] / phase_wall:.2f}" for p in polled)
     load_after = os.getloadavg()
     offered = (len(committed_at) - 1) / (max(committed_at.values()) - min(committed_at.values()))
 
@@ -590,8 +619,9 @@ def run(count: int, rounds: int, rate: float, seconds: float) -> None:
         ),
         (
             "  at that rate",
-            f"commits started at {offered:.0f}/s; worker CPU {load_meter.cpu / max(1, handled) * us:.0f} us per"
-            f" delivery; CPU-s/s: worker process {worker_busy:.2f}, moto DynamoDB {busy[0]:.2f}, SQS {busy[1]:.2f}"
+            f"commits started at {offered:.0f}/s; {poller_count} event source poller(s), worker CPU"
+            f" {handler_cpu / max(1, handled) * us:.0f} us per delivery; CPU-s/s: pollers {poller_busy},"
+            f" producer {produced['cpu'] / phase_wall:.2f}, moto DynamoDB {busy[0]:.2f}, SQS {busy[1]:.2f}"
             f" ({phase_wall:.0f} s)",
         ),
         ("context: wall rate, CPU phase", spread(wall_rates, ".0f") + " deliveries/s through the handler"),
@@ -619,19 +649,25 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--rate", type=float, default=50.0, help="deliveries per second offered, latency phase")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the latency phase")
+    parser.add_argument(
+        "--pollers", type=int, default=3, help="concurrent event source pollers, latency phase (Lambda scales out)"
+    )
     parser.add_argument("--receiver", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--poll", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--produce", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--emulator", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.receiver:
         serve_receiver()
+    elif args.poll:
+        poll()
     elif args.emulator:
         serve_emulator(args.emulator)
     elif args.produce:
         url, rate, seconds = args.produce
         produce(url, float(rate), float(seconds))
     else:
-        run(max(BATCH, args.deliveries - args.deliveries % BATCH), args.rounds, args.rate, args.seconds)
+        run(max(BATCH, args.deliveries - args.deliveries % BATCH), args.rounds, args.rate, args.seconds, args.pollers)
 
 
 if __name__ == "__main__":
