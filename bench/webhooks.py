@@ -187,6 +187,7 @@ def serve_emulator(port: int) -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     item_rollback()
     retention_check_per_queue()
+    send_without_queue_attributes()
     update_expressions_parsed_once()
     with atomic_moto():
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
@@ -258,6 +259,34 @@ def retention_check_per_queue() -> None:
         return int(retention) + message.sent_timestamp / 1000 > unix_time()  # type: ignore[operator]
 
     SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]
+
+
+def send_without_queue_attributes() -> None:
+    """moto's SendMessage computes all the queue's attributes, ApproximateNumberOfMessages among them
+    (two clock reads per message queued), to read ContentBasedDeduplication, a FIFO queue's attribute:
+    O(backlog) per message sent, so a backlog slows the producer's commits down. Here, while a standard
+    queue is sent to, the queue's attributes read as empty (ContentBasedDeduplication absent, as moto
+    gives it for a standard queue)."""
+    from moto.sqs.models import Queue, SQSBackend
+
+    sending = threading.local()
+    all_attributes = Queue.attributes.fget  # type: ignore[attr-defined]
+    original = SQSBackend.send_message
+
+    def attributes(queue: Any) -> dict[str, Any]:
+        if getattr(sending, "queue", None) is queue and not queue.fifo_queue:
+            return {}
+        return all_attributes(queue)
+
+    def send_message(backend: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+        sending.queue = backend.get_queue(queue_name)
+        try:
+            return original(backend, queue_name, *args, **kwargs)
+        finally:
+            sending.queue = None
+
+    Queue.attributes = property(attributes)  # type: ignore[assignment,method-assign]
+    SQSBackend.send_message = send_message  # type: ignore[method-assign]
 
 
 def update_expressions_parsed_once() -> None:
