@@ -20,14 +20,18 @@ CPU phase, in rounds that alternate worker and floor (drift on a shared machine 
 The ratio is worker / floor CPU per delivery in each round; the median and the range are printed.
 
 Latency phase: the producer commits deliveries through the outbox at --rate per second for --seconds;
-this process runs the event source loop (long-poll receive, handler, delete). Commit (the start of
-outbox.commit) -> receipt at the receiver, p50 and p99; the worker's CPU per delivery under that load,
-and the CPU seconds per second each process got (on a shared host a process starved of CPU shows as
-a low figure with a backlog behind it).
+--pollers processes (default 3) each run the event source loop (long-poll receive, handler, delete),
+as Lambda's SQS event source runs several pollers and invocations at once and adds more as a queue
+backs up. Commit (the start of outbox.commit) -> receipt at the receiver, p50 and p99; the worker's
+CPU per delivery under that load, and the CPU seconds per second each process got (on a shared host
+a process starved of CPU shows as a low figure with a backlog behind it).
+
+moto's own costs that a real service does not have are cut in the emulator processes only (each
+patch below says which and why); nothing in the product or its tests is patched.
 
 Every webhook received is verified with the standardwebhooks package.
 
-    .venv/bin/python bench/webhooks.py [--deliveries 100] [--rounds 5] [--rate 50] [--seconds 20]
+    .venv/bin/python bench/webhooks.py [--deliveries 100] [--rounds 5] [--rate 50] [--seconds 20] [--pollers 3]
 """
 
 from __future__ import annotations
@@ -117,7 +121,8 @@ def serve_receiver() -> None:
 
 
 def produce(url: str, rate: float, seconds: float) -> None:
-    """Commit deliveries through the outbox at ``rate`` per second; print {delivery id: commit start}."""
+    """Commit deliveries through the outbox at ``rate`` per second; print {delivery id: commit start} and
+    this process's CPU seconds."""
     from kycgate.webhooks import outbox
 
     committed: dict[str, float] = {}
@@ -131,7 +136,7 @@ def produce(url: str, rate: float, seconds: float) -> None:
             committed[pending.delivery_id] = at
 
     # A pool, so that one slow commit does not lower the rate offered.
-    with ThreadPoolExecutor(8) as pool:
+    with ThreadPoolExecutor(32) as pool:
         started = time.perf_counter()
         futures = []
         for i in range(round(rate * seconds)):
@@ -139,7 +144,32 @@ def produce(url: str, rate: float, seconds: float) -> None:
             futures.append(pool.submit(commit_one))
         for future in futures:
             future.result()
-    print(json.dumps(committed))
+    print(json.dumps({"committed": committed, "cpu": time.process_time()}))
+
+
+def poll() -> None:
+    """One poller of the event source: long-poll receive, the worker's handler, delete, until stdin closes
+    and the queue is empty; then print what it handled, the handler's CPU and this process's CPU."""
+    from kycgate.core import aws
+    from kycgate.local import drain_once
+
+    closed = threading.Event()
+    threading.Thread(target=lambda: (sys.stdin.read(), closed.set()), daemon=True).start()
+    meter = Meter()
+    handled = 0
+    with contextlib.redirect_stdout(io.StringIO()):  # the handler's EMF metric lines
+        handler = timed_handler(meter)
+        for service in ("sqs", "dynamodb"):  # made before the clock starts
+            aws.client(service)
+        sys.__stdout__.write("ready\n")
+        sys.__stdout__.flush()
+        started = time.process_time()
+        while True:
+            result = drain_once(handler, wait_seconds=1)
+            handled += result.deleted
+            if result.received == 0 and closed.is_set():
+                break
+    print(json.dumps({"handled": handled, "handler_cpu": meter.cpu, "cpu": time.process_time() - started}))
 
 
 def free_port() -> int:
@@ -161,6 +191,8 @@ def serve_emulator(port: int) -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     item_rollback()
     retention_check_per_queue()
+    send_without_queue_attributes()
+    update_expressions_parsed_once()
     with atomic_moto():
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         server.start()
@@ -231,6 +263,89 @@ def retention_check_per_queue() -> None:
         return int(retention) + message.sent_timestamp / 1000 > unix_time()  # type: ignore[operator]
 
     SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]
+
+
+def send_without_queue_attributes() -> None:
+    """moto's SendMessage computes all the queue's attributes, ApproximateNumberOfMessages among them
+    (two clock reads per message queued), to read ContentBasedDeduplication, a FIFO queue's attribute:
+    O(backlog) per message sent, so a backlog slows the producer's commits down. Here, while a standard
+    queue is sent to, the queue's attributes read as empty (ContentBasedDeduplication absent, as moto
+    gives it for a standard queue)."""
+    from moto.sqs.models import Queue, SQSBackend
+
+    sending = threading.local()
+    all_attributes = Queue.attributes.fget  # type: ignore[attr-defined]
+    original = SQSBackend.send_message
+
+    def attributes(queue: Any) -> dict[str, Any]:
+        if getattr(sending, "queue", None) is queue and not queue.fifo_queue:
+            return {}
+        return all_attributes(queue)
+
+    def send_message(backend: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+        sending.queue = backend.get_queue(queue_name)
+        try:
+            return original(backend, queue_name, *args, **kwargs)
+        finally:
+            sending.queue = None
+
+    Queue.attributes = property(attributes)  # type: ignore[assignment,method-assign]
+    SQSBackend.send_message = send_message  # type: ignore[method-assign]
+
+
+def update_expressions_parsed_once() -> None:
+    """moto parses each UpdateItem's UpdateExpression twice (once to list the placeholders it uses,
+    once to run it), deep-copies the tree, and walks it with ten validators, the first three of which
+    look only at the expression, its attribute names and the table's key attributes; the first of them
+    searches the whole tree again at every node. The worker's two UpdateItems send the same few
+    expressions over and over, so here an expression is parsed once per string (the tree kept pickled:
+    each use gets a fresh copy, as moto's deepcopy gave), the tree is copied by pickle (same result,
+    a tenth of the time), and those three syntax-only validators run once per (expression, names,
+    key attributes) that passed them. The validators that read the item and the values all still run."""
+    import functools
+    import pickle
+
+    from moto.dynamodb import models, responses
+    from moto.dynamodb.parsing import validators
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+    syntax_only = 3  # ActionCountValidator, OverlappingPathsValidator, UpdateHashRangeKeyValidator
+
+    @functools.lru_cache(maxsize=256)
+    def parsed(expression: str) -> bytes:
+        tree = UpdateExpressionParser.make(expression)
+        tree.bench_expression = expression
+        return pickle.dumps(tree)
+
+    class Parser:
+        @staticmethod
+        def make(expression: str) -> Any:
+            return pickle.loads(parsed(expression))
+
+    passed: set[tuple[Any, ...]] = set()
+
+    def validate(validator: Any) -> Any:
+        tree = validator.node_to_validate
+        key = (
+            getattr(tree, "bench_expression", None),
+            tuple(sorted((validator.expression_attribute_names or {}).items())),
+            tuple(validator.table.table_key_attrs),
+        )
+        processors = validator.processors
+        if key[0] is not None and key in passed:
+            processors = processors[syntax_only:]
+        else:
+            for processor in processors[:syntax_only]:
+                tree = processor.traverse(tree)
+            passed.add(key)
+            processors = processors[syntax_only:]
+        for processor in processors:
+            tree = processor.traverse(tree)
+        return tree
+
+    models.UpdateExpressionParser = responses.UpdateExpressionParser = Parser  # type: ignore[assignment,misc]
+    validators.deepcopy = lambda value: pickle.loads(pickle.dumps(value))  # type: ignore[assignment]
+    validators.UpdateExpressionValidator.validate = validate  # type: ignore[method-assign]
 
 
 class MotoProcess:
@@ -428,7 +543,7 @@ def spread(values: list[float], fmt: str) -> str:
     return f"median {statistics.median(values):{fmt}} (range {min(values):{fmt}}-{max(values):{fmt}})"
 
 
-def run(count: int, rounds: int, rate: float, seconds: float) -> None:
+def run(count: int, rounds: int, rate: float, seconds: float, poller_count: int) -> None:
     from standardwebhooks.webhooks import Webhook
 
     load_before = os.getloadavg()
@@ -483,28 +598,31 @@ def run(count: int, rounds: int, rate: float, seconds: float) -> None:
             floor_cpu.append(f_cpu)
             ratios.append(w_cpu / f_cpu)
 
-        # Latency at the rate offered, the producer in a process of its own.
+        # Latency at the rate offered: the producer and each event source poller in a process of its own.
+        pollers = [
+            subprocess.Popen(
+                [sys.executable, __file__, "--poll"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            )
+            for _ in range(poller_count)
+        ]
+        for poller in pollers:
+            assert poller.stdout is not None
+            poller.stdout.readline()  # ready: imported, clients made
+        emulator_before, phase_started = emulator_cpu(), time.perf_counter()
         producer = subprocess.Popen(
             [sys.executable, __file__, "--produce", receiver.url, str(rate), str(seconds)],
             stdout=subprocess.PIPE,
             text=True,
         )
-        load_meter = Meter()
-        loaded = timed_handler(load_meter)
-        from kycgate.local import drain_once
-
-        handled = 0
-        emulator_before, phase_started, process_before = emulator_cpu(), time.perf_counter(), time.process_time()
-        while True:
-            result = drain_once(loaded, wait_seconds=1)
-            handled += result.deleted
-            if result.received == 0 and producer.poll() is not None:
-                break
+        out, _ = producer.communicate()
+        produced = json.loads(out)
+        committed_at: dict[str, float] = produced["committed"]
+        polled = [json.loads(poller.communicate()[0]) for poller in pollers]  # stdin closed: drain, then stop
         phase_wall = time.perf_counter() - phase_started
         busy = [(after - before) / phase_wall for after, before in zip(emulator_cpu(), emulator_before, strict=True)]
-        worker_busy = (time.process_time() - process_before) / phase_wall
-        out, _ = producer.communicate()
-        committed_at: dict[str, float] = json.loads(out)
+        handled = sum(p["handled"] for p in polled)
+        handler_cpu = sum(p["handler_cpu"] for p in polled)
+        poller_busy = "+".join(f"{p['cpu'] / phase_wall:.2f}" for p in polled)
     load_after = os.getloadavg()
     offered = (len(committed_at) - 1) / (max(committed_at.values()) - min(committed_at.values()))
 
@@ -534,8 +652,9 @@ def run(count: int, rounds: int, rate: float, seconds: float) -> None:
         ),
         (
             "  at that rate",
-            f"commits started at {offered:.0f}/s; worker CPU {load_meter.cpu / max(1, handled) * us:.0f} us per"
-            f" delivery; CPU-s/s: worker process {worker_busy:.2f}, moto DynamoDB {busy[0]:.2f}, SQS {busy[1]:.2f}"
+            f"commits started at {offered:.0f}/s; {poller_count} event source poller(s), worker CPU"
+            f" {handler_cpu / max(1, handled) * us:.0f} us per delivery; CPU-s/s: pollers {poller_busy},"
+            f" producer {produced['cpu'] / phase_wall:.2f}, moto DynamoDB {busy[0]:.2f}, SQS {busy[1]:.2f}"
             f" ({phase_wall:.0f} s)",
         ),
         ("context: wall rate, CPU phase", spread(wall_rates, ".0f") + " deliveries/s through the handler"),
@@ -563,19 +682,25 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--rate", type=float, default=50.0, help="deliveries per second offered, latency phase")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the latency phase")
+    parser.add_argument(
+        "--pollers", type=int, default=3, help="concurrent event source pollers, latency phase (Lambda scales out)"
+    )
     parser.add_argument("--receiver", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--poll", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--produce", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--emulator", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.receiver:
         serve_receiver()
+    elif args.poll:
+        poll()
     elif args.emulator:
         serve_emulator(args.emulator)
     elif args.produce:
         url, rate, seconds = args.produce
         produce(url, float(rate), float(seconds))
     else:
-        run(max(BATCH, args.deliveries - args.deliveries % BATCH), args.rounds, args.rate, args.seconds)
+        run(max(BATCH, args.deliveries - args.deliveries % BATCH), args.rounds, args.rate, args.seconds, args.pollers)
 
 
 if __name__ == "__main__":
