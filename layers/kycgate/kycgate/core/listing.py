@@ -21,8 +21,8 @@ import hashlib
 import hmac
 import json
 import os
-from collections.abc import Callable
-from functools import lru_cache
+from collections.abc import Callable, Mapping
+from functools import lru_cache, partial
 from typing import Any, NamedTuple, TypeVar
 
 from kycgate.core.dynamo import ddb, from_item, records_table, to_value
@@ -98,6 +98,34 @@ def in_memory_page(items: list[T], *, page: int, page_size: int, cursor: str | N
         page=page, page_size=page_size, total=len(items), total_pages=(len(items) + page_size - 1) // page_size
     )
     return Page(list(items[start : start + page_size]), pagination)
+
+
+def numbered_page(
+    tenant_id: str,
+    equals: Mapping[str, Any],
+    *,
+    created_from: str | None,
+    created_to: str | None,
+    page: int,
+    page_size: int,
+    cursor: str | None,
+    query: Callable[..., ListQuery],
+    filtered: Callable[..., list[dict[str, Any]]],
+    last_id: Callable[[str], int],
+) -> Page:
+    """A page of a tenant's records with integer ids 1, 2, 3 ... (core.sequences), never deleted.
+
+    The store's functions: ``query(tenant_id, created_from=, created_to=)`` the list's ListQuery,
+    ``filtered(tenant_id, created_from=, created_to=, **equals)`` the records matching the equality
+    filters (no index serves them: read whole, paged in memory), ``last_id(tenant_id)`` the last id
+    given, which is the count (no gaps). A created range has no counter, so DynamoDB counts it.
+    """
+    if any(value is not None for value in equals.values()):
+        items = filtered(tenant_id, created_from=created_from, created_to=created_to, **equals)
+        return in_memory_page(items, page=page, page_size=page_size, cursor=cursor)
+    listed = query(tenant_id, created_from=created_from, created_to=created_to)
+    total = partial(count, listed) if created_from or created_to else partial(last_id, tenant_id)
+    return list_page(tenant_id, listed, page=page, page_size=page_size, cursor=cursor, total=total)
 
 
 def count(query: ListQuery) -> int:

@@ -20,7 +20,6 @@ import datetime as dt
 import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
-from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kycgate.compliance.idv import checks, store
@@ -226,13 +225,18 @@ def list_tasks(
         "audit_status": filters.audit_status,
         "customer_reference": filters.customer_reference,
     }
-    if any(value is not None for value in equals.values()):
-        items = store.list_tasks(tenant_id, created_from=created_from, created_to=created_to, **equals)
-        found = listing.in_memory_page(items, page=page, page_size=page_size, cursor=cursor)
-    else:
-        query = store.tasks_query(tenant_id, created_from=created_from, created_to=created_to)
-        total = partial(listing.count, query) if created_from or created_to else partial(store.task_count, tenant_id)
-        found = listing.list_page(tenant_id, query, page=page, page_size=page_size, cursor=cursor, total=total)
+    found = listing.numbered_page(
+        tenant_id,
+        equals,
+        created_from=created_from,
+        created_to=created_to,
+        page=page,
+        page_size=page_size,
+        cursor=cursor,
+        query=store.tasks_query,
+        filtered=store.list_tasks,
+        last_id=store.task_count,
+    )
     return IdvTaskListResponse(items=[_wire(i) for i in found.items], pagination=found.pagination)
 
 

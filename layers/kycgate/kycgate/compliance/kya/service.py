@@ -9,7 +9,6 @@ sanctions hit. Test and regtest addresses are refused: no list names them and th
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from kycgate.compliance.chains.addresses import AddressError, ParsedAddress, ensure_analysable, parse_address
@@ -104,14 +103,18 @@ def list_tasks(
         "sanctioned": filters.sanctioned,
         "customer_reference": filters.customer_reference,
     }
-    if any(value is not None for value in equals.values()):
-        items = store.list_tasks(tenant_id, created_from=created_from, created_to=created_to, **equals)
-        found = listing.in_memory_page(items, page=page, page_size=page_size, cursor=cursor)
-    else:
-        query = store.tasks_query(tenant_id, created_from=created_from, created_to=created_to)
-        # kya_ids run 1, 2, 3 ... without gaps and tasks are never deleted: the last id is the count.
-        total = partial(listing.count, query) if created_from or created_to else partial(store.task_count, tenant_id)
-        found = listing.list_page(tenant_id, query, page=page, page_size=page_size, cursor=cursor, total=total)
+    found = listing.numbered_page(
+        tenant_id,
+        equals,
+        created_from=created_from,
+        created_to=created_to,
+        page=page,
+        page_size=page_size,
+        cursor=cursor,
+        query=store.tasks_query,
+        filtered=store.list_tasks,
+        last_id=store.task_count,
+    )
     return KyaTaskListResponse(items=[_wire(i) for i in found.items], pagination=found.pagination)
 
 
