@@ -100,31 +100,35 @@ def in_memory_page(items: list[T], *, page: int, page_size: int, cursor: str | N
     return Page(list(items[start : start + page_size]), pagination)
 
 
+class NumberedList(NamedTuple):
+    """A store's list of records with integer ids 1, 2, 3 ... per tenant (core.sequences), never
+    deleted: ``query(tenant_id, created_from=, created_to=)`` its ListQuery, ``filtered(tenant_id,
+    created_from=, created_to=, **equals)`` the records matching equality filters no index serves (read
+    whole), ``last_id(tenant_id)`` the last id given, which is the count (no gaps)."""
+
+    query: Callable[..., ListQuery]
+    filtered: Callable[..., list[dict[str, Any]]]
+    last_id: Callable[[str], int]
+
+
 def numbered_page(
+    numbered: NumberedList,
     tenant_id: str,
     equals: Mapping[str, Any],
-    *,
-    created_from: str | None,
-    created_to: str | None,
+    created: tuple[str | None, str | None],
     page: int,
     page_size: int,
     cursor: str | None,
-    query: Callable[..., ListQuery],
-    filtered: Callable[..., list[dict[str, Any]]],
-    last_id: Callable[[str], int],
 ) -> Page:
-    """A page of a tenant's records with integer ids 1, 2, 3 ... (core.sequences), never deleted.
-
-    The store's functions: ``query(tenant_id, created_from=, created_to=)`` the list's ListQuery,
-    ``filtered(tenant_id, created_from=, created_to=, **equals)`` the records matching the equality
-    filters (no index serves them: read whole, paged in memory), ``last_id(tenant_id)`` the last id
-    given, which is the count (no gaps). A created range has no counter, so DynamoDB counts it.
-    """
+    """A page of ``numbered``: with any of ``equals`` set, of the filtered records in memory; otherwise
+    read page by page, totalled by the last id, or for a ``created`` (from, to) range counted by DynamoDB
+    (no counter totals an arbitrary range)."""
+    created_from, created_to = created
     if any(value is not None for value in equals.values()):
-        items = filtered(tenant_id, created_from=created_from, created_to=created_to, **equals)
+        items = numbered.filtered(tenant_id, created_from=created_from, created_to=created_to, **equals)
         return in_memory_page(items, page=page, page_size=page_size, cursor=cursor)
-    listed = query(tenant_id, created_from=created_from, created_to=created_to)
-    total = partial(count, listed) if created_from or created_to else partial(last_id, tenant_id)
+    listed = numbered.query(tenant_id, created_from=created_from, created_to=created_to)
+    total = partial(count, listed) if created_from or created_to else partial(numbered.last_id, tenant_id)
     return list_page(tenant_id, listed, page=page, page_size=page_size, cursor=cursor, total=total)
 
 

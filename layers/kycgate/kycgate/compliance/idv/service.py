@@ -218,25 +218,14 @@ def get_task(tenant_id: str, idv_task_id: int) -> IdvTask:
 def list_tasks(
     tenant_id: str, filters: IdvTaskFilters, page: int, page_size: int, cursor: str | None
 ) -> IdvTaskListResponse:
-    created_from, created_to = iso_or_none(filters.created_from), iso_or_none(filters.created_to)
     equals = {
         "state": int(filters.state) if filters.state is not None else None,
         "id_type": filters.id_type,
         "audit_status": filters.audit_status,
         "customer_reference": filters.customer_reference,
     }
-    found = listing.numbered_page(
-        tenant_id,
-        equals,
-        created_from=created_from,
-        created_to=created_to,
-        page=page,
-        page_size=page_size,
-        cursor=cursor,
-        query=store.tasks_query,
-        filtered=store.list_tasks,
-        last_id=store.task_count,
-    )
+    created = iso_or_none(filters.created_from), iso_or_none(filters.created_to)
+    found = listing.numbered_page(store.TASKS, tenant_id, equals, created, page, page_size, cursor)
     return IdvTaskListResponse(items=[_wire(i) for i in found.items], pagination=found.pagination)
 
 

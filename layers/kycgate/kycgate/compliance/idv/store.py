@@ -34,7 +34,7 @@ from kycgate.core.dynamo import (
     to_item,
     to_value,
 )
-from kycgate.core.listing import ListQuery
+from kycgate.core.listing import ListQuery, NumberedList
 from kycgate.core.tenants import tenant_pk
 from kycgate.webhooks.outbox import PendingDelivery, delivery_puts
 
@@ -216,6 +216,9 @@ def list_tasks(tenant_id: str, *, created_from: str | None, created_to: str | No
         sort_to=f"{created_to}#~" if created_to else None,
         equals=equals,
     )
+
+
+TASKS = NumberedList(tasks_query, list_tasks, task_count)
 
 
 def token_put(token_digest: str, tenant_id: str, idv_task_id: int, channel: str, expires_at: float) -> dict[str, Any]:

@@ -97,24 +97,13 @@ def get_task(tenant_id: str, kya_id: int) -> KyaTask:
 def list_tasks(
     tenant_id: str, filters: KyaTaskFilters, page: int, page_size: int, cursor: str | None
 ) -> KyaTaskListResponse:
-    created_from, created_to = iso_or_none(filters.created_from), iso_or_none(filters.created_to)
     equals = {
         "chain": filters.chain,
         "sanctioned": filters.sanctioned,
         "customer_reference": filters.customer_reference,
     }
-    found = listing.numbered_page(
-        tenant_id,
-        equals,
-        created_from=created_from,
-        created_to=created_to,
-        page=page,
-        page_size=page_size,
-        cursor=cursor,
-        query=store.tasks_query,
-        filtered=store.list_tasks,
-        last_id=store.task_count,
-    )
+    created = iso_or_none(filters.created_from), iso_or_none(filters.created_to)
+    found = listing.numbered_page(store.TASKS, tenant_id, equals, created, page, page_size, cursor)
     return KyaTaskListResponse(items=[_wire(i) for i in found.items], pagination=found.pagination)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from kycgate.core import sequences
 from kycgate.core.dynamo import ddb, from_item, key, query_index, records_table, to_item
-from kycgate.core.listing import ListQuery
+from kycgate.core.listing import ListQuery, NumberedList
 from kycgate.core.tenants import tenant_pk
 from kycgate.webhooks.outbox import PendingDelivery, delivery_puts
 
@@ -85,3 +85,6 @@ def list_tasks(
         sort_to=f"{created_to}#~" if created_to else None,
         equals={"chain": chain, "sanctioned": sanctioned, "customer_reference": customer_reference},
     )
+
+
+TASKS = NumberedList(tasks_query, list_tasks, task_count)
