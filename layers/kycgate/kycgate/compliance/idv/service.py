@@ -90,8 +90,7 @@ def create_task(caller: Caller, request: CreateIdvTaskRequest) -> IdvCreated:
         deliveries = [] if dd_name else _callbacks(caller.tenant_id, task)
         return task, deliveries, [store.points_update(caller.tenant_id, cost, more_than=floor)]
 
-    stored, deliveries = _stored(caller.tenant_id, build)
-    outbox.enqueue([d.ref for d in deliveries])
+    stored = _stored(caller.tenant_id, build)
     _log("idv task checked", caller.tenant_id, stored)
     if dd_name:
         _create_dd_task(caller.tenant_id, caller, stored, dd_name)
@@ -161,7 +160,6 @@ def upload(request: SdkUploadRequest) -> IdvTask:
         raise Conflict("This IDV task already has its photos.") from None
     except store.PointsExhausted:
         raise PaymentRequired("The tenant's points do not cover this verification; nothing was charged.") from None
-    outbox.enqueue([d.ref for d in deliveries])
     _log("idv task checked", tenant_id, done)
     if dd_name:
         _create_dd_task(tenant_id, _initiator(tenant_id, done), done, dd_name)
@@ -250,7 +248,6 @@ def review_task(caller: Caller, idv_task_id: int, request: ReviewIdvTaskRequest)
         store.review_task(caller.tenant_id, idv_task_id, changes, deliveries)
     except store.TaskNotWaiting:
         raise Conflict("This IDV task was already reviewed; a review is final.") from None
-    outbox.enqueue([d.ref for d in deliveries])
     return _wire(reviewed)
 
 
@@ -348,12 +345,12 @@ def _initiate(
         ]
         return task, [], others
 
-    stored, _ = _stored(caller.tenant_id, build)
+    stored = _stored(caller.tenant_id, build)
     _log("idv task initiated", caller.tenant_id, stored)
     return stored, token
 
 
-def _stored(tenant_id: str, build: Any) -> tuple[dict[str, Any], list[PendingDelivery]]:
+def _stored(tenant_id: str, build: Any) -> dict[str, Any]:
     try:
         return store.create_task(tenant_id, build)
     except store.PointsExhausted:
@@ -507,8 +504,6 @@ def _create_dd_task(tenant_id: str, caller: Caller | None, task: dict[str, Any],
         # the tenant retry into a second task and a second charge. What is lost is this link and the
         # task's callback; the detail (GET) still shows the task.
         logger.exception("idv task's dd task not recorded", extra={"tenant_id": tenant_id, "idv_task_id": idv_task_id})
-        return
-    outbox.enqueue([d.ref for d in deliveries])
 
 
 class _NoInitiator(Exception):

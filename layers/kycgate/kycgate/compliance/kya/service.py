@@ -78,8 +78,7 @@ def create_task(caller: Caller, request: CreateKyaTaskRequest) -> KyaTask:
             )
         return task, deliveries
 
-    task, deliveries = store.create_task(caller.tenant_id, build)
-    outbox.enqueue([d.ref for d in deliveries])
+    task = store.create_task(caller.tenant_id, build)
     logger.info(
         "kya task created",
         extra={"tenant_id": caller.tenant_id, "kya_id": task["kya_id"], "chain": parsed.chain, "hits": len(found)},
