@@ -6,41 +6,20 @@ moved clock, and task ids unique under concurrent creates."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from kycgate.compliance import lists
 from kycgate.compliance.dd import monitoring, service
 from kycgate.compliance.lists import importer
 from kycgate.core import clock
-from kycgate.core.settings import get_settings
-from kycgate.core.tenants import create_key, create_tenant
 from tests.conftest import TenantHandle, atomic_moto, load_event, load_function
+from tests.integration.kya_support import analyst_fixture, listed_fixture  # noqa: F401 (fixtures)
 from tests.integration.webhooks_support import drain_until_empty, receiver, secret_of
-from tests.unit.compliance.lists_support import ALL, ETH, OFAC
+from tests.unit.compliance.lists_support import ETH, OFAC
 
 DD = "/api/v1/compliance"
 ZAWAHIRI = "ofac_sdn:2676"
-
-
-@pytest.fixture
-def listed(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("KYCGATE_LISTS_RECHECK_SECONDS", "0")
-    monkeypatch.setenv("KYCGATE_ALLOW_LOOPBACK_CALLBACKS", "true")
-    get_settings.cache_clear()
-    lists.reset()
-    importer.import_lists([str(p) for p in ALL])
-    yield
-    lists.reset()
-
-
-@pytest.fixture
-def analyst(aws: Any) -> TenantHandle:
-    tenant = create_tenant("Exchange")
-    issued = create_key(tenant.tenant_id, name="Eric Hung", email="eric@example.com")
-    return TenantHandle(tenant.tenant_id, issued.api_key, issued.key_id)
 
 
 def _ok(response: Any, status: int = 200) -> Any:
@@ -88,7 +67,7 @@ def test_screen_review_and_call_back(client: Any, listed: None, analyst: TenantH
         assert {h["uid"] for h in details["result"]["hits"]} == {ZAWAHIRI, "un_consolidated:QDi.006"}
         assert "=" in top["explanation"]["combination"] and top["explanation"]["token_pairs"]
         assert "Sanctions match" in details["aml_summarization"] and "ZAWAHIRI" in details["aml_summarization"]
-        assert details["employee_name"] == "Eric Hung" and details["employee_account"] == "eric@example.com"
+        assert details["employee_name"] == "Eric Hung" and details["employee_account"] == "eric.hung@example.com"
         assert details["audit_status"] == 0 and details["completed_source"] == 1 and details["search_source"] == [4]
         assert details["next_review_at"] == details["creation_time"] + 30 * 86_400
         company_hit = _ok(client.get(f"{DD}/task/2/details", headers=analyst.headers))["result"]["hits"][0]

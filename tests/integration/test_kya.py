@@ -4,7 +4,6 @@ screened against the imported lists, kept as a task with the creator's identity,
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +12,9 @@ import pytest
 from kycgate.compliance import lists
 from kycgate.compliance.lists import importer
 from kycgate.core.settings import get_settings
-from kycgate.core.tenants import create_key, create_tenant
 from kycgate.fakes.explorers import FakeEsplora, esplora_tx
 from tests.conftest import TenantHandle
+from tests.integration.kya_support import analyst_fixture, listed_fixture  # noqa: F401 (fixtures)
 from tests.integration.reuse_support import PUBLIC_HOOK
 from tests.unit.compliance.lists_support import ALL
 
@@ -25,23 +24,6 @@ LISTED_ETH = "0x72a5843cc08275c8171e582972aa4fda8c397b2a"  # the seed's own samp
 LISTED_ETH_CHECKSUMMED = "0x72a5843cc08275C8171E582972Aa4fDa8C397B2A"
 CLEAN_BTC = "bc1qnjg0jd8228aq7egyzacy8cys3knf9xvrerkf9g"
 CLEAN_ETH = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"  # EIP-55's own test vector
-
-
-@pytest.fixture
-def listed(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("KYCGATE_LISTS_RECHECK_SECONDS", "0")
-    get_settings.cache_clear()
-    lists.reset()
-    importer.import_lists([str(p) for p in ALL])
-    yield
-    lists.reset()
-
-
-@pytest.fixture
-def analyst(aws: Any) -> TenantHandle:
-    tenant = create_tenant("Exchange")
-    issued = create_key(tenant.tenant_id, name="Eric Hung", email="eric.hung@example.com")
-    return TenantHandle(tenant.tenant_id, issued.api_key, issued.key_id)
 
 
 def _create(client: Any, tenant: TenantHandle, **body: Any) -> Any:

@@ -21,8 +21,8 @@ import hashlib
 import hmac
 import json
 import os
-from collections.abc import Callable
-from functools import lru_cache
+from collections.abc import Callable, Mapping
+from functools import lru_cache, partial
 from typing import Any, NamedTuple, TypeVar
 
 from kycgate.core.dynamo import ddb, from_item, records_table, to_value
@@ -98,6 +98,38 @@ def in_memory_page(items: list[T], *, page: int, page_size: int, cursor: str | N
         page=page, page_size=page_size, total=len(items), total_pages=(len(items) + page_size - 1) // page_size
     )
     return Page(list(items[start : start + page_size]), pagination)
+
+
+class NumberedList(NamedTuple):
+    """A store's list of records with integer ids 1, 2, 3 ... per tenant (core.sequences), never
+    deleted: ``query(tenant_id, created_from=, created_to=)`` its ListQuery, ``filtered(tenant_id,
+    created_from=, created_to=, **equals)`` the records matching equality filters no index serves (read
+    whole), ``last_id(tenant_id)`` the last id given, which is the count (no gaps)."""
+
+    query: Callable[..., ListQuery]
+    filtered: Callable[..., list[dict[str, Any]]]
+    last_id: Callable[[str], int]
+
+
+def numbered_page(
+    numbered: NumberedList,
+    tenant_id: str,
+    equals: Mapping[str, Any],
+    created: tuple[str | None, str | None],
+    page: int,
+    page_size: int,
+    cursor: str | None,
+) -> Page:
+    """A page of ``numbered``: with any of ``equals`` set, of the filtered records in memory; otherwise
+    read page by page, totalled by the last id, or for a ``created`` (from, to) range counted by DynamoDB
+    (no counter totals an arbitrary range)."""
+    created_from, created_to = created
+    if any(value is not None for value in equals.values()):
+        items = numbered.filtered(tenant_id, created_from=created_from, created_to=created_to, **equals)
+        return in_memory_page(items, page=page, page_size=page_size, cursor=cursor)
+    listed = numbered.query(tenant_id, created_from=created_from, created_to=created_to)
+    total = partial(count, listed) if created_from or created_to else partial(numbered.last_id, tenant_id)
+    return list_page(tenant_id, listed, page=page, page_size=page_size, cursor=cursor, total=total)
 
 
 def count(query: ListQuery) -> int:

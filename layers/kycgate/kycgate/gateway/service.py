@@ -97,7 +97,6 @@ def create_application(caller: Caller, request: CreateProviderKycApplicationRequ
     except Exception:
         store.discard_params(stored)
         raise
-    outbox.enqueue([d.ref for d in deliveries])
     enqueue_dispatch(DispatchRef(caller.tenant_id, application["id"]))
     logger.info("gateway application created", extra={"tenant_id": caller.tenant_id, "provider": request.provider})
     return _wire(application)
@@ -367,7 +366,6 @@ def _move(
         identifier=identifier,
     )
     if moved:
-        outbox.enqueue([d.ref for d in deliveries])
         application.update(after)
         logger.info("gateway application moved", extra={"from": current, "to": to_status, "source": source})
     return moved

@@ -12,7 +12,7 @@ route, which knows no tenant, finds the application by it. The params as given (
 S3 object, since images outgrow DynamoDB's item size; the item keeps them with images blanked.
 
 Every status change is one TransactWriteItems: the application's update conditioned on the status it
-had, the history entry appended in the same update, and the callback delivery.
+had, the history entry appended in the same update, and the callback delivery (queued after the commit).
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ from kycgate.core.dynamo import (
 )
 from kycgate.core.listing import ListQuery
 from kycgate.core.tenants import tenant_pk
-from kycgate.webhooks.outbox import PendingDelivery, delivery_puts, sweep_key
+from kycgate.webhooks import outbox
+from kycgate.webhooks.outbox import PendingDelivery, sweep_key
 
 APPLICATION_SK = "GWAPP"
 FAILED_INDEX_PK = "GATEWAY#FAILED"
@@ -86,8 +87,7 @@ def create_application(tenant_id: str, application: dict[str, Any], deliveries: 
     }
     put = {"TableName": records_table(), "Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}
     counted = counters.updates(tenant_id, {APPLICATIONS_COUNTER: {"total": 1}})
-    items = [{"Put": put}, *counted, *delivery_puts(deliveries)]
-    counters.retry_conflicts(lambda: ddb().transact_write_items(TransactItems=items))
+    outbox.commit([{"Put": put}, *counted], deliveries)
 
 
 def applications_total(tenant_id: str) -> int:
@@ -245,8 +245,7 @@ def transition(
         }
         items.append({"Put": {"TableName": records_table(), "Item": to_item(pointer)}})
     try:
-        transact = [*items, *delivery_puts(deliveries)]
-        counters.retry_conflicts(lambda: ddb().transact_write_items(TransactItems=transact))
+        outbox.commit(items, deliveries)
     except Exception as exc:
         if is_transaction_condition_failure(exc):
             return False

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
-from kycgate.core import aws, clock, counters, ids
+from kycgate.core import aws, clock, counters, ids, sequences
 from kycgate.core.dynamo import ddb, records_table, to_item
 from kycgate.core.logs import logger
 from kycgate.core.settings import get_settings
@@ -26,6 +26,8 @@ from kycgate.core.tenants import tenant_pk
 PENDING_INDEX_PK = "OUTBOX#PENDING"
 DELIVERIES_COUNTER = "WEBHOOK_DELIVERIES"
 FAILED_INDEX_PK = "OUTBOX#FAILED"
+
+T = TypeVar("T")
 
 
 class DeliveryRef(NamedTuple):
@@ -126,6 +128,28 @@ def commit(transact_items: Sequence[dict[str, Any]], deliveries: Sequence[Pendin
     if items:
         counters.retry_conflicts(partial(ddb().transact_write_items, TransactItems=items))
     enqueue([d.ref for d in deliveries])
+
+
+def create_with_next_id(
+    tenant_id: str,
+    kind: str,
+    build: Callable[[int], tuple[T, Sequence[dict[str, Any]], Sequence[PendingDelivery]]],
+) -> T:
+    """``commit`` for a record numbered by core.sequences: ``build(new_id)`` gives the record, its
+    TransactWriteItems entries and its deliveries; they commit with the counter's step (retried as
+    sequences.create_with_next_id retries, so ``build`` may run more than once), then the last build's
+    deliveries are queued. The record the last build made."""
+    built: list[tuple[T, Sequence[PendingDelivery]]] = []
+
+    def items(new_id: int) -> list[dict[str, Any]]:
+        record, transact_items, deliveries = build(new_id)
+        built[:] = [(record, deliveries)]
+        return [*transact_items, *delivery_puts(deliveries)]
+
+    sequences.create_with_next_id(tenant_id, kind, items)
+    record, deliveries = built[0]
+    enqueue([d.ref for d in deliveries])
+    return record
 
 
 def delivery_puts(deliveries: Sequence[PendingDelivery]) -> list[dict[str, Any]]:

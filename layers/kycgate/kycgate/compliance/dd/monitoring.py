@@ -64,9 +64,6 @@ def _review_task(read: dict[str, Any], index: ScreeningIndex, now: float) -> int
     except store.Conflict:
         logger.info("dd task changed during its review; the next run takes it up", extra={"task_id": read["task_id"]})
         return 0
-    from kycgate.webhooks import outbox
-
-    outbox.enqueue([d.ref for d in deliveries])
     if changed:
         logger.info(
             "dd task result changed",

@@ -320,8 +320,7 @@ def _create(caller: Caller, plan: _Planned, index: ScreeningIndex) -> dict[str, 
         task["report"]["report_version"] = 1
         return task, callbacks(task)
 
-    task, deliveries = store.create_task(caller.tenant_id, build)
-    outbox.enqueue([d.ref for d in deliveries])
+    task = store.create_task(caller.tenant_id, build)
     logger.info(
         "dd task created",
         extra={
@@ -407,7 +406,6 @@ def set_accepted(caller: Caller, task_id: int, request: AcceptedRequest) -> Acce
             continue
     else:
         raise ServiceUnavailable(f"Search task {task_id} is changing right now; retry shortly.")
-    outbox.enqueue([d.ref for d in deliveries])
     logger.info(
         "dd task decided", extra={"tenant_id": caller.tenant_id, "task_id": task_id, "accepted": request.accepted}
     )

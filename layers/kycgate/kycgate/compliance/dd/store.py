@@ -11,7 +11,7 @@ Items:
 GSI2 (sparse, keys only) holds only monitored tasks, across tenants: the scheduled review reads the
 due ones by their sort key and never a tenant's whole data.
 
-DynamoDB calls: task create 2 (counter read, one transaction: counter step, task, callback); get 1;
+DynamoDB calls: task create 2 (counter read, one transaction: counter step, task, callback and its count); get 1;
 accepted 2 (get, one conditional transaction with its callback); metadata 1 (conditional update);
 history one Query per 1 MB page of the customer's range; a re-screening that changed the result one
 transaction (task update conditional on the version read, the earlier report, the callback).
@@ -36,6 +36,7 @@ from kycgate.core.dynamo import (
     to_value,
 )
 from kycgate.core.tenants import tenant_pk
+from kycgate.webhooks import outbox
 from kycgate.webhooks.outbox import PendingDelivery
 
 TASK_SK = "TASK"
@@ -194,23 +195,20 @@ def _task_item(task: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def create_task(tenant_id: str, build: Callable[[int], NewTask]) -> NewTask:
+def create_task(tenant_id: str, build: Callable[[int], NewTask]) -> dict[str, Any]:
     """Store the task ``build(task_id)`` makes under the tenant's next task_id with its callback
-    deliveries, all or nothing (enqueue the deliveries after this)."""
-    built: list[NewTask] = []
+    deliveries, all or nothing, then queue the deliveries; the task stored."""
 
-    def items(task_id: int) -> list[dict[str, Any]]:
+    def record(task_id: int) -> tuple[dict[str, Any], list[dict[str, Any]], list[PendingDelivery]]:
         task, deliveries = build(task_id)
-        built[:] = [(task, deliveries)]
         put = {
             "TableName": records_table(),
             "Item": to_item(_task_item(task)),
             "ConditionExpression": "attribute_not_exists(PK)",
         }
-        return [{"Put": put}, *(d.put for d in deliveries)]
+        return task, [{"Put": put}], deliveries
 
-    sequences.create_with_next_id(tenant_id, TASK_SEQUENCE, items)
-    return built[0]
+    return outbox.create_with_next_id(tenant_id, TASK_SEQUENCE, record)
 
 
 def get_task(tenant_id: str, task_id: int, *, consistent: bool = False) -> dict[str, Any] | None:
@@ -243,7 +241,8 @@ def replace_task(
     earlier: dict[str, Any] | None = None,
 ) -> None:
     """Store ``task`` in place of ``read`` if nothing changed it since (its decision, report version and
-    metadata as read; Conflict otherwise), with its callbacks and, for a re-screening, the earlier report."""
+    metadata as read; Conflict otherwise), with its callbacks (queued after the commit) and, for a
+    re-screening, the earlier report."""
     put = {
         "TableName": records_table(),
         "Item": to_item(_task_item(task)),
@@ -270,9 +269,8 @@ def replace_task(
                 }
             }
         )
-    items.extend(d.put for d in deliveries)
     try:
-        ddb().transact_write_items(TransactItems=items)
+        outbox.commit(items, deliveries)
     except Exception as exc:
         if is_transaction_condition_failure(exc):
             raise Conflict from exc

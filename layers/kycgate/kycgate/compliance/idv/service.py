@@ -20,7 +20,6 @@ import datetime as dt
 import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
-from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kycgate.compliance.idv import checks, store
@@ -91,8 +90,7 @@ def create_task(caller: Caller, request: CreateIdvTaskRequest) -> IdvCreated:
         deliveries = [] if dd_name else _callbacks(caller.tenant_id, task)
         return task, deliveries, [store.points_update(caller.tenant_id, cost, more_than=floor)]
 
-    stored, deliveries = _stored(caller.tenant_id, build)
-    outbox.enqueue([d.ref for d in deliveries])
+    stored = _stored(caller.tenant_id, build)
     _log("idv task checked", caller.tenant_id, stored)
     if dd_name:
         _create_dd_task(caller.tenant_id, caller, stored, dd_name)
@@ -162,7 +160,6 @@ def upload(request: SdkUploadRequest) -> IdvTask:
         raise Conflict("This IDV task already has its photos.") from None
     except store.PointsExhausted:
         raise PaymentRequired("The tenant's points do not cover this verification; nothing was charged.") from None
-    outbox.enqueue([d.ref for d in deliveries])
     _log("idv task checked", tenant_id, done)
     if dd_name:
         _create_dd_task(tenant_id, _initiator(tenant_id, done), done, dd_name)
@@ -219,20 +216,14 @@ def get_task(tenant_id: str, idv_task_id: int) -> IdvTask:
 def list_tasks(
     tenant_id: str, filters: IdvTaskFilters, page: int, page_size: int, cursor: str | None
 ) -> IdvTaskListResponse:
-    created_from, created_to = iso_or_none(filters.created_from), iso_or_none(filters.created_to)
     equals = {
         "state": int(filters.state) if filters.state is not None else None,
         "id_type": filters.id_type,
         "audit_status": filters.audit_status,
         "customer_reference": filters.customer_reference,
     }
-    if any(value is not None for value in equals.values()):
-        items = store.list_tasks(tenant_id, created_from=created_from, created_to=created_to, **equals)
-        found = listing.in_memory_page(items, page=page, page_size=page_size, cursor=cursor)
-    else:
-        query = store.tasks_query(tenant_id, created_from=created_from, created_to=created_to)
-        total = partial(listing.count, query) if created_from or created_to else partial(store.task_count, tenant_id)
-        found = listing.list_page(tenant_id, query, page=page, page_size=page_size, cursor=cursor, total=total)
+    created = iso_or_none(filters.created_from), iso_or_none(filters.created_to)
+    found = listing.numbered_page(store.TASKS, tenant_id, equals, created, page, page_size, cursor)
     return IdvTaskListResponse(items=[_wire(i) for i in found.items], pagination=found.pagination)
 
 
@@ -257,7 +248,6 @@ def review_task(caller: Caller, idv_task_id: int, request: ReviewIdvTaskRequest)
         store.review_task(caller.tenant_id, idv_task_id, changes, deliveries)
     except store.TaskNotWaiting:
         raise Conflict("This IDV task was already reviewed; a review is final.") from None
-    outbox.enqueue([d.ref for d in deliveries])
     return _wire(reviewed)
 
 
@@ -355,12 +345,12 @@ def _initiate(
         ]
         return task, [], others
 
-    stored, _ = _stored(caller.tenant_id, build)
+    stored = _stored(caller.tenant_id, build)
     _log("idv task initiated", caller.tenant_id, stored)
     return stored, token
 
 
-def _stored(tenant_id: str, build: Any) -> tuple[dict[str, Any], list[PendingDelivery]]:
+def _stored(tenant_id: str, build: Any) -> dict[str, Any]:
     try:
         return store.create_task(tenant_id, build)
     except store.PointsExhausted:
@@ -514,8 +504,6 @@ def _create_dd_task(tenant_id: str, caller: Caller | None, task: dict[str, Any],
         # the tenant retry into a second task and a second charge. What is lost is this link and the
         # task's callback; the detail (GET) still shows the task.
         logger.exception("idv task's dd task not recorded", extra={"tenant_id": tenant_id, "idv_task_id": idv_task_id})
-        return
-    outbox.enqueue([d.ref for d in deliveries])
 
 
 class _NoInitiator(Exception):

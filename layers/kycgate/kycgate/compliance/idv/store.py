@@ -17,10 +17,9 @@ task); get 1; review 2
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
-from kycgate.core import counters, sequences
+from kycgate.core import sequences
 from kycgate.core.dynamo import (
     cancellation_reasons,
     ddb,
@@ -34,9 +33,10 @@ from kycgate.core.dynamo import (
     to_item,
     to_value,
 )
-from kycgate.core.listing import ListQuery
+from kycgate.core.listing import ListQuery, NumberedList
 from kycgate.core.tenants import tenant_pk
-from kycgate.webhooks.outbox import PendingDelivery, delivery_puts
+from kycgate.webhooks import outbox
+from kycgate.webhooks.outbox import PendingDelivery
 
 TASK_SK = "IDV"
 SEQUENCE = "idv"
@@ -101,15 +101,15 @@ def points_check(tenant_id: str, more_than: int) -> dict[str, Any]:
     }
 
 
-def create_task(tenant_id: str, build: Callable[[int], NewTask]) -> tuple[dict[str, Any], list[PendingDelivery]]:
+def create_task(tenant_id: str, build: Callable[[int], NewTask]) -> dict[str, Any]:
     """Store the task ``build(idv_task_id)`` makes under the tenant's next id, with its deliveries and
-    other writes (the points, a token), all or nothing. ``PointsExhausted`` when a points write's
-    condition failed."""
-    built: list[NewTask] = []
+    other writes (the points, a token), all or nothing, then queue the deliveries; the task stored.
+    ``PointsExhausted`` when a points write's condition failed."""
+    others_count = [1]
 
-    def items(idv_task_id: int) -> list[dict[str, Any]]:
+    def record(idv_task_id: int) -> tuple[dict[str, Any], list[dict[str, Any]], list[PendingDelivery]]:
         task, deliveries, others = build(idv_task_id)
-        built[:] = [(task, deliveries, others)]
+        others_count[0] = len(others)
         item = {
             "PK": task_pk(tenant_id, idv_task_id),
             "SK": TASK_SK,
@@ -118,24 +118,23 @@ def create_task(tenant_id: str, build: Callable[[int], NewTask]) -> tuple[dict[s
             **task,
         }
         put = {"TableName": records_table(), "Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}
-        return [*others, {"Put": put}, *delivery_puts(deliveries)]
+        return task, [*others, {"Put": put}], deliveries
 
     try:
-        sequences.create_with_next_id(tenant_id, SEQUENCE, items)
+        return outbox.create_with_next_id(tenant_id, SEQUENCE, record)
     except Exception as exc:
-        if _points_refused(exc, positions=range(1, 1 + len(built[0][2]) if built else 1)):
+        # Position 0 is the counter's step; the other writes follow it.
+        if _points_refused(exc, positions=range(1, 1 + others_count[0])):
             raise PointsExhausted from None
         raise
-    task, deliveries, _ = built[0]
-    return task, deliveries
 
 
 def complete_task(
     tenant_id: str, idv_task_id: int, result: dict[str, Any], cost: int, deliveries: list[PendingDelivery]
 ) -> None:
     """Write the checked result onto a task still waiting for its photos and take its points, in one
-    transaction. ``TaskNotWaiting`` when it already has them, ``PointsExhausted`` when the balance
-    does not cover it."""
+    transaction, then queue the deliveries. ``TaskNotWaiting`` when it already has them,
+    ``PointsExhausted`` when the balance does not cover it."""
     task_key = key(task_pk(tenant_id, idv_task_id), TASK_SK)
     update = {
         "Update": set_attributes(
@@ -143,8 +142,7 @@ def complete_task(
         )
     }
     try:
-        items = [update, points_update(tenant_id, cost), *delivery_puts(deliveries)]
-        counters.retry_conflicts(partial(ddb().transact_write_items, TransactItems=items))
+        outbox.commit([update, points_update(tenant_id, cost)], deliveries)
     except Exception as exc:
         reasons = cancellation_reasons(exc)
         if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
@@ -155,7 +153,7 @@ def complete_task(
 
 
 def review_task(tenant_id: str, idv_task_id: int, changes: dict[str, Any], deliveries: list[PendingDelivery]) -> None:
-    """Record the tenant's decision once (while audit_status is Pending)."""
+    """Record the tenant's decision once (while audit_status is Pending), then queue the deliveries."""
     update = {
         "Update": set_attributes(
             records_table(),
@@ -166,8 +164,7 @@ def review_task(tenant_id: str, idv_task_id: int, changes: dict[str, Any], deliv
         )
     }
     try:
-        items = [update, *delivery_puts(deliveries)]
-        counters.retry_conflicts(partial(ddb().transact_write_items, TransactItems=items))
+        outbox.commit([update], deliveries)
     except Exception as exc:
         reasons = cancellation_reasons(exc)
         if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
@@ -176,7 +173,8 @@ def review_task(tenant_id: str, idv_task_id: int, changes: dict[str, Any], deliv
 
 
 def set_dd_task(tenant_id: str, idv_task_id: int, changes: dict[str, Any], deliveries: list[PendingDelivery]) -> None:
-    """Record the DD task created from the task (or why there is none), once, with the task's callback."""
+    """Record the DD task created from the task (or why there is none), once, with the task's callback
+    (queued after the commit)."""
     update = {
         "Update": set_attributes(
             records_table(),
@@ -187,8 +185,7 @@ def set_dd_task(tenant_id: str, idv_task_id: int, changes: dict[str, Any], deliv
             {},
         )
     }
-    items = [update, *delivery_puts(deliveries)]
-    counters.retry_conflicts(partial(ddb().transact_write_items, TransactItems=items))
+    outbox.commit([update], deliveries)
 
 
 def get_task(tenant_id: str, idv_task_id: int) -> dict[str, Any] | None:
@@ -216,6 +213,9 @@ def list_tasks(tenant_id: str, *, created_from: str | None, created_to: str | No
         sort_to=f"{created_to}#~" if created_to else None,
         equals=equals,
     )
+
+
+TASKS = NumberedList(tasks_query, list_tasks, task_count)
 
 
 def token_put(token_digest: str, tenant_id: str, idv_task_id: int, channel: str, expires_at: float) -> dict[str, Any]:

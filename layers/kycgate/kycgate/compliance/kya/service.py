@@ -9,7 +9,6 @@ sanctions hit. Test and regtest addresses are refused: no list names them and th
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from kycgate.compliance.chains.addresses import AddressError, ParsedAddress, ensure_analysable, parse_address
@@ -79,8 +78,7 @@ def create_task(caller: Caller, request: CreateKyaTaskRequest) -> KyaTask:
             )
         return task, deliveries
 
-    task, deliveries = store.create_task(caller.tenant_id, build)
-    outbox.enqueue([d.ref for d in deliveries])
+    task = store.create_task(caller.tenant_id, build)
     logger.info(
         "kya task created",
         extra={"tenant_id": caller.tenant_id, "kya_id": task["kya_id"], "chain": parsed.chain, "hits": len(found)},
@@ -98,20 +96,13 @@ def get_task(tenant_id: str, kya_id: int) -> KyaTask:
 def list_tasks(
     tenant_id: str, filters: KyaTaskFilters, page: int, page_size: int, cursor: str | None
 ) -> KyaTaskListResponse:
-    created_from, created_to = iso_or_none(filters.created_from), iso_or_none(filters.created_to)
     equals = {
         "chain": filters.chain,
         "sanctioned": filters.sanctioned,
         "customer_reference": filters.customer_reference,
     }
-    if any(value is not None for value in equals.values()):
-        items = store.list_tasks(tenant_id, created_from=created_from, created_to=created_to, **equals)
-        found = listing.in_memory_page(items, page=page, page_size=page_size, cursor=cursor)
-    else:
-        query = store.tasks_query(tenant_id, created_from=created_from, created_to=created_to)
-        # kya_ids run 1, 2, 3 ... without gaps and tasks are never deleted: the last id is the count.
-        total = partial(listing.count, query) if created_from or created_to else partial(store.task_count, tenant_id)
-        found = listing.list_page(tenant_id, query, page=page, page_size=page_size, cursor=cursor, total=total)
+    created = iso_or_none(filters.created_from), iso_or_none(filters.created_to)
+    found = listing.numbered_page(store.TASKS, tenant_id, equals, created, page, page_size, cursor)
     return KyaTaskListResponse(items=[_wire(i) for i in found.items], pagination=found.pagination)
 
 

@@ -13,9 +13,10 @@ from typing import Any
 
 from kycgate.core import sequences
 from kycgate.core.dynamo import ddb, from_item, key, query_index, records_table, to_item
-from kycgate.core.listing import ListQuery
+from kycgate.core.listing import ListQuery, NumberedList
 from kycgate.core.tenants import tenant_pk
-from kycgate.webhooks.outbox import PendingDelivery, delivery_puts
+from kycgate.webhooks import outbox
+from kycgate.webhooks.outbox import PendingDelivery
 
 TASK_SK = "KYA"
 SEQUENCE = "kya"
@@ -32,14 +33,12 @@ def tasks_index_pk(tenant_id: str) -> str:
 NewTask = tuple[dict[str, Any], list[PendingDelivery]]
 
 
-def create_task(tenant_id: str, build: Callable[[int], NewTask]) -> NewTask:
+def create_task(tenant_id: str, build: Callable[[int], NewTask]) -> dict[str, Any]:
     """Store the task ``build(kya_id)`` makes under the tenant's next kya_id, with its callback deliveries,
-    all or nothing; the task and deliveries stored (enqueue the deliveries after this)."""
-    built: list[NewTask] = []
+    all or nothing, then queue the deliveries; the task stored."""
 
-    def items(kya_id: int) -> list[dict[str, Any]]:
+    def record(kya_id: int) -> tuple[dict[str, Any], list[dict[str, Any]], list[PendingDelivery]]:
         task, deliveries = build(kya_id)
-        built[:] = [(task, deliveries)]
         item = {
             "PK": task_pk(tenant_id, kya_id),
             "SK": TASK_SK,
@@ -48,10 +47,9 @@ def create_task(tenant_id: str, build: Callable[[int], NewTask]) -> NewTask:
             **task,
         }
         put = {"TableName": records_table(), "Item": to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}
-        return [{"Put": put}, *delivery_puts(deliveries)]
+        return task, [{"Put": put}], deliveries
 
-    sequences.create_with_next_id(tenant_id, SEQUENCE, items)
-    return built[0]
+    return outbox.create_with_next_id(tenant_id, SEQUENCE, record)
 
 
 def get_task(tenant_id: str, kya_id: int) -> dict[str, Any] | None:
@@ -85,3 +83,6 @@ def list_tasks(
         sort_to=f"{created_to}#~" if created_to else None,
         equals={"chain": chain, "sanctioned": sanctioned, "customer_reference": customer_reference},
     )
+
+
+TASKS = NumberedList(tasks_query, list_tasks, task_count)
