@@ -225,7 +225,7 @@ def atomic_moto() -> Iterator[None]:
     check and its write, and a failed transaction restores whole-table snapshots, undoing other
     threads' writes. Serialising the backend's operations restores what the concurrency tests rely on.
     """
-    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.responses import DynamoHandler
 
     lock = threading.RLock()
 
@@ -238,6 +238,7 @@ def atomic_moto() -> Iterator[None]:
         return run
 
     with pytest.MonkeyPatch.context() as patch:
-        for name in ("get_item", "put_item", "update_item", "delete_item", "transact_write_items", "query", "scan"):
-            patch.setattr(DynamoDBBackend, name, serialised(getattr(DynamoDBBackend, name)))
+        # The whole request, not only the backend call: a read's answer is serialised from the live item
+        # after the backend returns, and a concurrent update changing that item mid-way broke it.
+        patch.setattr(DynamoHandler, "call_action", serialised(DynamoHandler.call_action))
         yield
