@@ -26,6 +26,10 @@ class Greeting(WireModel):
     text: str
 
 
+class Farewell(WireModel):  # built by one test only: it checks when its validator is built
+    text: str
+
+
 def _table() -> RouteTable:
     routes = RouteTable(prefix="/api/v1/demo", tags=["demo"])
 
@@ -129,3 +133,21 @@ def test_pydantic_v1_models_are_still_refused_once_v1_is_imported() -> None:
 
     with pytest.raises(PydanticV1NotSupportedError):
         routes.route("legacy")
+
+
+def test_a_route_builds_its_models_validators_once_for_the_route_and_the_rules() -> None:
+    # FastAPI's adapter around a deferred model would generate a copy of the model's schema, and the
+    # rules creating the response would then build the model's own (core.routes): one build serves both.
+    routes = RouteTable()
+
+    @routes.post("/farewells", operation_id="create_farewell", response_model=Farewell)
+    def create_farewell(body: Farewell) -> Farewell:
+        return body
+
+    assert not Farewell.__pydantic_complete__
+    route = routes.route("create_farewell")
+    assert Farewell.__pydantic_complete__
+    assert route.response_field is not None and route.response_field._type_adapter.pydantic_complete
+    app = FastAPI()
+    app.router.routes.append(route)
+    assert TestClient(app).post("/farewells", json={"text": "bye"}).json() == {"text": "bye"}

@@ -1,23 +1,10 @@
-"""`page`/`page_size` pagination with a `pagination` object, the seeds' convention: the query
-parameters and the wire shape of every list. The pages themselves come from core.listing.
+"""`page`/`page_size` pagination with a `pagination` object, the seeds' convention: the wire shape of
+every list (its query parameters are core.page_queries'). The pages themselves come from core.listing.
 """
 
-from typing import Annotated
-
-from fastapi import Query
 from pydantic import Field
 
 from kycgate.core.wire import WireModel
-
-PageQuery = Annotated[int, Query(ge=1, le=100_000, description="1-based page number")]
-PageSizeQuery = Annotated[int, Query(ge=1, le=100, description="items per page (max 100)")]
-CursorQuery = Annotated[
-    str | None,
-    Query(
-        max_length=2048,
-        description="pagination.cursor of the previous page: reads only the next page (then `page` is ignored)",
-    ),
-]
 
 
 class KycPagination(WireModel):

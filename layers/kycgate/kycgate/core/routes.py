@@ -10,6 +10,7 @@ from typing import Any, NamedTuple, TypeVar
 import fastapi.routing
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, APIRouter
+from pydantic import BaseModel
 from pydantic.warnings import UnsupportedFieldAttributeWarning
 
 from kycgate.core import fastapi_v1_check
@@ -122,13 +123,21 @@ def _build_deferred_validators(route: APIRoute) -> None:
     ``catch_warnings`` FastAPI puts around their construction: pydantic would then warn, once per
     model, about FastAPI's own ``alias`` metadata. Built here they stay silent as FastAPI intends,
     and no time moves: the first request would have paid it.
+
+    A field whose type is a model gets the model's own validator built first: the adapter then reuses
+    it, where on its own it would generate a second copy of the same schema, and the route's rules,
+    which create the model (a response), would pay the first (22 of get_kyc_application's 61 ms).
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnsupportedFieldAttributeWarning)
         for model_field in _model_fields(route):
             adapter = model_field._type_adapter
-            if not adapter.pydantic_complete:
-                adapter.rebuild()
+            if adapter.pydantic_complete:
+                continue
+            model = model_field.field_info.annotation
+            if isinstance(model, type) and issubclass(model, BaseModel) and not model.__pydantic_complete__:
+                model.model_rebuild()
+            adapter.rebuild()
 
 
 def _model_fields(route: APIRoute) -> Iterator[Any]:

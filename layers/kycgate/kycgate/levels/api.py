@@ -17,7 +17,7 @@ from fastapi import Body, Depends, File, Path, Query, Request, UploadFile
 from kycgate.core.auth import CallerIdentity, Reviewer, TenantId
 from kycgate.core.errors import NotFound, Unprocessable, field_error
 from kycgate.core.lazy import lazy_module
-from kycgate.core.pagination import CursorQuery, PageQuery, PageSizeQuery
+from kycgate.core.page_queries import CursorQuery, PageQuery, PageSizeQuery
 from kycgate.core.routes import RouteTable
 from kycgate.core.tenants import Caller
 from kycgate.core.web import public_base

@@ -17,7 +17,7 @@ from fastapi import Header, Path, Query
 
 from kycgate.core.auth import TenantId
 from kycgate.core.lazy import lazy_module
-from kycgate.core.pagination import CursorQuery, PageQuery, PageSizeQuery
+from kycgate.core.page_queries import CursorQuery, PageQuery, PageSizeQuery
 from kycgate.core.routes import RouteTable
 from kycgate.reuse.schemas import (
     CreateReuseKycSessionRequest,

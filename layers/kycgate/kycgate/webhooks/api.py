@@ -8,7 +8,7 @@ from fastapi import Path, Query
 
 from kycgate.core.auth import TenantId
 from kycgate.core.lazy import lazy_module
-from kycgate.core.pagination import CursorQuery, PageQuery, PageSizeQuery
+from kycgate.core.page_queries import CursorQuery, PageQuery, PageSizeQuery
 from kycgate.core.routes import RouteTable
 from kycgate.webhooks.schemas import (
     DeliveryStatus,

@@ -22,7 +22,7 @@ from kycgate.compliance.idv.schemas import (
 )
 from kycgate.core.auth import CallerIdentity, Reviewer, TenantId
 from kycgate.core.lazy import lazy_module
-from kycgate.core.pagination import CursorQuery, PageQuery, PageSizeQuery
+from kycgate.core.page_queries import CursorQuery, PageQuery, PageSizeQuery
 from kycgate.core.routes import RouteTable
 
 if TYPE_CHECKING:

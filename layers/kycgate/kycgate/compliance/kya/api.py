@@ -9,7 +9,7 @@ from fastapi import Path, Query
 from kycgate.compliance.kya.schemas import CreateKyaTaskRequest, KyaTask, KyaTaskFilters, KyaTaskListResponse
 from kycgate.core.auth import CallerIdentity, TenantId
 from kycgate.core.lazy import lazy_module
-from kycgate.core.pagination import CursorQuery, PageQuery, PageSizeQuery
+from kycgate.core.page_queries import CursorQuery, PageQuery, PageSizeQuery
 from kycgate.core.routes import RouteTable
 
 if TYPE_CHECKING:
