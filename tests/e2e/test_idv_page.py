@@ -5,6 +5,8 @@ a "tenant site" on 127.0.0.1 serving success_url and error_url. One run photogra
 and the customer's face with the fake camera (its file rewritten before each photo, as a customer points
 the phone at the document, then at their face); one chooses a generated ID card's two sides as files on
 a page served in zh-TW. Each ends on the task's detail holding the result and the browser on success_url.
+The third takes the error_url path: the tenant's points spent while the customer was choosing photos (the
+upload is refused with 402 and nothing charged), then a link opened after it expired.
 """
 
 from __future__ import annotations
@@ -16,7 +18,11 @@ from typing import Any
 
 import pytest
 
-from kycgate.compliance.idv import points
+from kycgate.compliance.idv import points, store
+from kycgate.core import clock
+from kycgate.core.dynamo import ddb
+from kycgate.core.settings import get_settings
+from kycgate.core.tenants import data_space
 from kycgate.pages.catalogues import catalogue
 from tests import specimens
 from tests.conftest import FACES, TenantHandle, make_tenant
@@ -183,3 +189,50 @@ def test_upload_run_id_card_in_zh_tw_then_success_url_and_the_link_is_spent(worl
     again.page.wait_for_url(started["success_url"])
     visits = [path for path, _ in world.served.site.requests if path.startswith("/idv-")]
     assert visits[-2:] == ["/idv-success", "/idv-success"] and "/idv-error" not in visits
+
+
+def test_points_spent_before_the_upload_then_an_expired_link_both_end_on_error_url(world: World) -> None:
+    from playwright.sync_api import expect
+
+    # Just enough to initiate (more than the floor), not enough once another task has paid.
+    floor, cost = get_settings().idv_points_floor, get_settings().idv_points_cost
+    tenant = make_tenant("E2E IDV points")
+    points.grant(tenant.tenant_id, floor + 1)
+    world_tenant, world.tenant = world.tenant, tenant
+    try:
+        started = world.init(id_type="PASSPORT", workflow_id=102, country="UTO", customer_reference="e2e-402")
+        lapsing = world.init(id_type="PASSPORT", workflow_id=102, country="UTO", customer_reference="e2e-410")
+    finally:
+        world.tenant = world_tenant
+    phone = open_page(world.browser.new_context(**PHONE), started["url"])
+    page = phone.page
+    page.get_by_label("Choose file for Passport photo page").set_input_files(
+        {"name": "passport.jpg", "mimeType": "image/jpeg", "buffer": PASSPORT.front}
+    )
+    _step_done(page, "Passport photo page")
+    # Meanwhile another of the tenant's tasks is paid for, with the same conditional deduction.
+    spent = floor + 1 - (cost - 1)
+    ddb().transact_write_items(TransactItems=[store.points_update(data_space(tenant.tenant_id, "live"), spent)])
+
+    page.get_by_role("button", name="Submit", exact=True).click()
+    en = catalogue("en")
+    expect(page.get_by_role("heading", name=en["failed_title"])).to_be_visible(timeout=RESULT_TIMEOUT_MS)
+    expect(page.locator('[data-state="failed"] .redirecting')).to_have_text(en["redirecting"])
+    assert_accessible(page, "idv failed")
+    page.wait_for_url(started["error_url"])
+    assert_clean(phone, world.served.base, redirect_url=started["error_url"])
+    http, headers = world.served.http, tenant.headers
+    assert http.get("/api/v1/compliance/points", headers=headers).json()["points"] == cost - 1  # nothing charged
+    task = http.get(f"{IDV}/{started['idv_task_id']}", headers=headers).json()
+    assert task["progress"] == "initiated", task  # no result written: the tenant may grant points and retry
+
+    # The other link, opened after its token lapsed: the page says so and sends the customer to error_url.
+    clock.travel(get_settings().idv_token_ttl_seconds + 1)
+    try:
+        late = open_page(world.browser.new_context(**PHONE), lapsing["url"])
+        expect(late.page.get_by_role("heading", name=en["expired_title"])).to_be_visible()
+        late.page.wait_for_url(lapsing["error_url"])
+    finally:
+        clock.reset()
+    visits = [path for path, _ in world.served.site.requests if path.startswith("/idv-")]
+    assert visits[-2:] == ["/idv-error", "/idv-error"]

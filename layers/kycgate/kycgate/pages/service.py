@@ -86,7 +86,12 @@ def kyc_submit_page(token: str | None, user_agent: str | None, public_base: str)
             qr=qr_svg(link), link=escape(link),
         )  # fmt: skip
         return Page(200, html)
-    html = _render("kyc-capture.html", title="Verify your identity", page="kyc-capture", js=("kyc-submit.js",))
+    camera = _camera_block(
+        camera_preview="Live camera preview", take_photo="Take photo", back_to_list="Back to the list"
+    )
+    html = _render(
+        "kyc-capture.html", title="Verify your identity", page="kyc-capture", js=("kyc-submit.js",), camera=camera
+    )
     return Page(200, html)
 
 
@@ -130,6 +135,7 @@ def idv_page(token: str | None) -> Page:
         "error_url": view.error_url,
         "messages": messages,
     }
+    text = {name: escape(message) for name, message in messages.items()}
     html = _render(
         "idv.html",
         title=messages["page_title"],
@@ -138,7 +144,8 @@ def idv_page(token: str | None) -> Page:
         lang=locale,
         config=escape(json.dumps(config, ensure_ascii=False)),
         steps_lead=escape(messages[f"steps_lead_{view.capture}"]),
-        **{name: escape(text) for name, text in messages.items()},
+        camera=_camera_block(**text),
+        **text,
     )
     return Page(_IDV_STATUS[view.state], html)
 
@@ -202,6 +209,12 @@ def _render(content: str, *, title: str, page: str, js: tuple[str, ...] = (), la
         scripts=scripts,
         content=body,
     )
+
+
+def _camera_block(**text: str) -> str:
+    """The camera block the document pages share (pages.js's photoCamera drives it), in the page's words:
+    ``camera_preview``, ``take_photo``, ``back_to_list``, HTML-escaped."""
+    return _template("camera.html").substitute(text)
 
 
 def _asset_href(name: str) -> str:

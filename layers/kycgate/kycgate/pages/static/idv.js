@@ -28,16 +28,16 @@
   }
 
   function idvPage() {
-    var video = $("preview");
     var photos = {}; // step field -> the JPEG data URL chosen or taken on this page
     var current = null; // the step the camera is open for
-    var stream = null;
-
-    function stopCamera() {
-      if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
-      stream = null;
-      video.srcObject = null;
-    }
+    var camera = P.photoCamera({
+      unsupported: M.camera_unsupported,
+      blocked: M.camera_blocked,
+      missing: M.camera_missing,
+      busy: M.camera_busy,
+      failed: M.camera_failed,
+    });
+    var stopCamera = camera.stop;
 
     // A final state; with the tenant's URL for it, the customer is sent there after a moment.
     function finish(state, url) {
@@ -158,39 +158,9 @@
 
     function openCamera(step) {
       current = step;
-      stopCamera();
-      $("camera-title").textContent = step.title;
-      $("camera-guide").textContent = step.guide;
-      $("face-guide").hidden = !step.selfie;
-      $("document-guide").hidden = step.selfie;
-      $("viewfinder").classList.toggle("viewfinder-document", !step.selfie);
-      video.className = step.selfie ? "mirror" : "";
-      if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return noCamera(M.camera_unsupported);
-      var constraints = {
-        audio: false,
-        video: step.selfie
-          ? { facingMode: { ideal: "user" }, width: { ideal: 1280 }, height: { ideal: 1280 } }
-          : { facingMode: { ideal: "environment" }, width: { ideal: 1920 }, height: { ideal: 1080 } },
-      };
-      return navigator.mediaDevices.getUserMedia(constraints).then(
-        function (media) {
-          stream = media;
-          video.srcObject = media;
-          $("shutter").disabled = true;
-          P.show("camera", step.title + ". " + M.camera_on + " " + step.guide);
-          var ready = function () { $("shutter").disabled = false; };
-          if (video.readyState >= 2) ready();
-          else video.addEventListener("loadeddata", ready, { once: true });
-          video.play().catch(function () {});
-        },
-        function (error) {
-          var name = error && error.name;
-          if (name === "NotAllowedError" || name === "SecurityError") return noCamera(M.camera_blocked);
-          if (name === "NotFoundError" || name === "OverconstrainedError") return noCamera(M.camera_missing);
-          if (name === "NotReadableError") return noCamera(M.camera_busy);
-          return noCamera(M.camera_failed);
-        }
-      );
+      camera.open(step.selfie, step.title, step.guide, function () {
+        P.show("camera", step.title + ". " + M.camera_on + " " + step.guide);
+      }, noCamera);
     }
 
     function noCamera(message) {
@@ -201,9 +171,9 @@
     }
 
     function shutter() {
-      if (!current || !video.videoWidth) return;
       var step = current;
-      var jpeg = P.toJpeg(video, video.videoWidth, video.videoHeight, step.selfie ? SELFIE_MAX_SIDE : DOCUMENT_MAX_SIDE);
+      var jpeg = step && camera.take(step.selfie ? SELFIE_MAX_SIDE : DOCUMENT_MAX_SIDE);
+      if (!jpeg) return;
       stopCamera();
       keep(step, jpeg);
     }

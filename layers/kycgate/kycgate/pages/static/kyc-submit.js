@@ -79,17 +79,17 @@
   // ---------------------------------------------------------------- phone: one photo per slot, then submit
 
   function capturePage() {
-    var video = $("preview");
     var view = null; // the latest KycSubmissionStatus
     var photos = {}; // slot -> the JPEG taken on this page (shown as a thumbnail; never fetched back)
     var current = null; // the slot the camera is open for
-    var stream = null;
-
-    function stopCamera() {
-      if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
-      stream = null;
-      video.srcObject = null;
-    }
+    var camera = P.photoCamera({
+      unsupported: "This browser can't open the camera on this page. Open the link in Safari or Chrome.",
+      blocked: "Camera access is blocked. Allow camera access for this page in your browser's settings.",
+      missing: "We couldn't find a camera on this device.",
+      busy: "Another app is using the camera. Close it, then try again.",
+      failed: "The camera didn't start.",
+    });
+    var stopCamera = camera.stop;
 
     function failed(detail) {
       $("error-detail").textContent = detail;
@@ -234,46 +234,9 @@
 
     function openCamera(slot) {
       current = slot;
-      stopCamera();
-      var selfie = isSelfie(slot);
-      $("camera-title").textContent = cameraTitle(slot);
-      $("camera-guide").textContent = guide(slot);
-      $("face-guide").hidden = !selfie;
-      $("document-guide").hidden = selfie;
-      $("viewfinder").classList.toggle("viewfinder-document", !selfie);
-      video.className = selfie ? "mirror" : "";
-      if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-        return noCamera("This browser can't open the camera on this page. Open the link in Safari or Chrome.");
-      }
-      var constraints = {
-        audio: false,
-        video: selfie
-          ? { facingMode: { ideal: "user" }, width: { ideal: 1280 }, height: { ideal: 1280 } }
-          : { facingMode: { ideal: "environment" }, width: { ideal: 1920 }, height: { ideal: 1080 } },
-      };
-      return navigator.mediaDevices.getUserMedia(constraints).then(
-        function (media) {
-          stream = media;
-          video.srcObject = media;
-          $("shutter").disabled = true;
-          P.show("camera", cameraTitle(slot) + ". Camera is on. " + guide(slot));
-          var ready = function () { $("shutter").disabled = false; };
-          if (video.readyState >= 2) ready();
-          else video.addEventListener("loadeddata", ready, { once: true });
-          video.play().catch(function () {});
-        },
-        function (error) {
-          var name = error && error.name;
-          if (name === "NotAllowedError" || name === "SecurityError") {
-            return noCamera("Camera access is blocked. Allow camera access for this page in your browser's settings.");
-          }
-          if (name === "NotFoundError" || name === "OverconstrainedError") {
-            return noCamera("We couldn't find a camera on this device.");
-          }
-          if (name === "NotReadableError") return noCamera("Another app is using the camera. Close it, then try again.");
-          return noCamera("The camera didn't start.");
-        }
-      );
+      camera.open(isSelfie(slot), cameraTitle(slot), guide(slot), function () {
+        P.show("camera", cameraTitle(slot) + ". Camera is on. " + guide(slot));
+      }, noCamera);
     }
 
     function noCamera(message) {
@@ -283,10 +246,9 @@
     }
 
     function shutter() {
-      if (!current || !video.videoWidth) return;
       var slot = current;
-      var maxSide = isSelfie(slot) ? SELFIE_MAX_SIDE : DOCUMENT_MAX_SIDE;
-      send(slot, P.toJpeg(video, video.videoWidth, video.videoHeight, maxSide));
+      var jpeg = slot && camera.take(isSelfie(slot) ? SELFIE_MAX_SIDE : DOCUMENT_MAX_SIDE);
+      if (jpeg) send(slot, jpeg);
     }
 
     function send(slot, jpeg) {

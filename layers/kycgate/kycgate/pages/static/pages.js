@@ -361,6 +361,72 @@
     });
   }
 
+  // The camera block of the document pages (templates/camera.html: #preview, #shutter, the guides), opened
+  // for one photo at a time: a selfie (front camera, mirrored, the face oval) or a document (back camera,
+  // the card frame). `messages` names the failures in the page's language: unsupported, blocked, missing,
+  // busy, failed.
+  function photoCamera(messages) {
+    var video = $("preview");
+    var stream = null;
+
+    function stop() {
+      if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
+      stream = null;
+      video.srcObject = null;
+    }
+
+    function failure(error) {
+      var name = error && error.name;
+      if (name === "NotAllowedError" || name === "SecurityError") return messages.blocked;
+      if (name === "NotFoundError" || name === "OverconstrainedError") return messages.missing;
+      if (name === "NotReadableError") return messages.busy;
+      return messages.failed;
+    }
+
+    // `opened()` once the camera streams (the shutter is enabled at its first frame), `failed(message)`
+    // when it cannot.
+    function open(selfie, title, guide, opened, failed) {
+      stop();
+      $("camera-title").textContent = title;
+      $("camera-guide").textContent = guide;
+      $("face-guide").hidden = !selfie;
+      $("document-guide").hidden = selfie;
+      $("viewfinder").classList.toggle("viewfinder-document", !selfie);
+      video.className = selfie ? "mirror" : "";
+      if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return failed(messages.unsupported);
+      var constraints = {
+        audio: false,
+        video: selfie
+          ? { facingMode: { ideal: "user" }, width: { ideal: 1280 }, height: { ideal: 1280 } }
+          : { facingMode: { ideal: "environment" }, width: { ideal: 1920 }, height: { ideal: 1080 } },
+      };
+      return navigator.mediaDevices.getUserMedia(constraints).then(
+        function (media) {
+          stream = media;
+          video.srcObject = media;
+          $("shutter").disabled = true;
+          opened();
+          var ready = function () { $("shutter").disabled = false; };
+          if (video.readyState >= 2) ready();
+          else video.addEventListener("loadeddata", ready, { once: true });
+          video.play().catch(function () {});
+        },
+        function (error) {
+          stop();
+          failed(failure(error));
+        }
+      );
+    }
+
+    // The frame on screen as a JPEG data URL, or null before the first frame.
+    function take(maxSide) {
+      if (!video.videoWidth) return null;
+      return toJpeg(video, video.videoWidth, video.videoHeight, maxSide);
+    }
+
+    return { open: open, stop: stop, take: take };
+  }
+
   // The helpers the KYC document pages (kyc-submit.js) and the IDV page (idv.js), loaded after this
   // script, share with these.
   window.KycgatePages = {
@@ -372,6 +438,7 @@
     safeUrl: safeUrl,
     toJpeg: toJpeg,
     fileToJpeg: fileToJpeg,
+    photoCamera: photoCamera,
   };
 
   // ---------------------------------------------------------------- levels: kycgate's liveness check
