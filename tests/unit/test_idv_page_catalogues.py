@@ -17,7 +17,12 @@ from kycgate.compliance.idv.vocabulary import LOCALES, TRANSLATED, IdType
 from kycgate.pages import catalogues, service
 
 PAGES = resources.files("kycgate.pages")
-TEMPLATE = PAGES.joinpath("templates", "idv.html").read_text(encoding="utf-8")
+# The page as served: idv.html with the camera block (templates/camera.html, shared with the KYC pages) in it.
+TEMPLATE = (
+    PAGES.joinpath("templates", "idv.html")
+    .read_text(encoding="utf-8")
+    .replace("$camera\n", PAGES.joinpath("templates", "camera.html").read_text(encoding="utf-8"))
+)
 SCRIPT = PAGES.joinpath("static", "idv.js").read_text(encoding="utf-8")
 ENGLISH = catalogues.catalogue("en")
 # What a translated page may still spell in Latin letters: names of things.
